@@ -1,0 +1,9 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Consultation portal administration"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("consultations.urls")),
+]

@@ -1,0 +1,244 @@
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat, truncatechars
+from django.utils import timezone
+from django_countries.fields import CountryField
+from phonenumber_field.formfields import PhoneNumberField
+
+from uploads.validation import ACCEPTED_FORMATS_TEXT, PhotoRejected, inspect_photo
+
+from .models import ConcernArea, ConsultationRequest, ContactMethod, TreatmentKind
+from .services import AcceptedPhoto, TreatmentEntry
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if not files and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        single_file_clean = super().clean
+        return [single_file_clean(f, initial) for f in files]
+
+
+class MonthInput(forms.DateInput):
+    input_type = "month"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m")
+
+
+def _age_on(born: datetime.date, day: datetime.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class ConsultationRequestForm(forms.ModelForm):
+    submission_key = forms.UUIDField(widget=forms.HiddenInput)
+    # Invisible to people (hidden by CSS, skipped by keyboard and screen
+    # readers); bots that fill every field give themselves away.
+    website = forms.CharField(required=False, label="Leave this field empty")
+
+    phone = PhoneNumberField(
+        label="Phone number",
+        help_text="Include your country code if you live outside the clinic's country, "
+        "e.g. +44 20 7946 0958.",
+        error_messages={
+            "invalid": "Please enter a phone number we can call, including the country code, "
+            "e.g. +44 20 7946 0958."
+        },
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    country = CountryField(blank_label="Choose your country").formfield(
+        label="Country where you live",
+        help_text="Virtual care depends on where you are licensed to be seen.",
+    )
+    concerns = forms.MultipleChoiceField(
+        label="Which areas concern you?",
+        choices=ConcernArea.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Please choose at least one area."},
+    )
+    treatment_other_description = forms.CharField(
+        label="Which other treatment?", max_length=200, required=False
+    )
+    consent_privacy = forms.BooleanField(
+        label="I have read the privacy notice.",
+        error_messages={"required": "Please confirm that you have read the privacy notice."},
+    )
+    consent_photos = forms.BooleanField(
+        label="I agree that the clinic stores my photos for medical evaluation.",
+        error_messages={"required": "We need your agreement to store photos for evaluation."},
+    )
+    consent_contact = forms.BooleanField(
+        label="I agree to be contacted about my request.",
+        error_messages={"required": "We need your agreement to contact you about your request."},
+    )
+    photos = MultiplePhotoField(
+        label="Choose your photos",
+        error_messages={"required": "Please add at least one photo."},
+    )
+
+    class Meta:
+        model = ConsultationRequest
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "preferred_contact",
+            "date_of_birth",
+            "country",
+            "region",
+            "symptoms",
+            "goals",
+        ]
+        labels = {
+            "first_name": "First name",
+            "last_name": "Last name",
+            "email": "Email address",
+            "preferred_contact": "How should we contact you?",
+            "date_of_birth": "Date of birth",
+            "region": "State, province or region",
+            "symptoms": "What have you noticed, and since when?",
+            "goals": "What would you like to achieve?",
+        }
+        help_texts = {
+            "email": "We send your reference and a private status link here.",
+            "date_of_birth": "You must be 18 or older to request a consultation.",
+            "symptoms": "For example hollowing under the eyes a few weeks after a laser "
+            "treatment. Up to 4,000 characters.",
+            "goals": "Up to 2,000 characters.",
+        }
+        widgets = {
+            "preferred_contact": forms.RadioSelect,
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "symptoms": forms.Textarea(attrs={"rows": 6}),
+            "goals": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_photos = settings.PORTAL_MAX_PHOTOS
+        self.max_photo_bytes = settings.PORTAL_MAX_PHOTO_BYTES
+        self.fields["preferred_contact"].choices = ContactMethod.choices
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["date_of_birth"].widget.attrs["autocomplete"] = "bday"
+        self.fields["region"].widget.attrs["autocomplete"] = "address-level1"
+        self.fields["country"].widget.attrs["autocomplete"] = "country"
+        self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+        self.fields["photos"].widget.attrs["accept"] = (
+            "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"
+        )
+        self.fields["photos"].help_text = (
+            f"Choose 1 to {self.max_photos} photos ({ACCEPTED_FORMATS_TEXT}, up to "
+            f"{filesizeformat(self.max_photo_bytes)} each)."
+        )
+        for kind, label in TreatmentKind.choices:
+            self.fields[f"treatment_{kind}"] = forms.BooleanField(label=label, required=False)
+            self.fields[f"treatment_{kind}_date"] = forms.DateField(
+                label=f"When did you have {label}? (approximately)",
+                required=False,
+                # Browsers without a month picker show a text box: the placeholder guides.
+                widget=MonthInput(attrs={"placeholder": "YYYY-MM"}),
+                input_formats=["%Y-%m", "%m/%Y", "%Y-%m-%d"],
+            )
+
+    def treatment_rows(self):
+        """(checkbox, date) bound-field pairs for the template, in a fixed order."""
+        return [
+            (self[f"treatment_{kind}"], self[f"treatment_{kind}_date"])
+            for kind in TreatmentKind.values
+        ]
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if born > today:
+            raise forms.ValidationError("Your date of birth cannot be in the future.")
+        age = _age_on(born, today)
+        if age < settings.PORTAL_MIN_AGE:
+            raise forms.ValidationError(
+                "You must be 18 or older to request a consultation. "
+                "Please ask a parent or guardian to contact the clinic."
+            )
+        if age > 120:
+            raise forms.ValidationError("Please check the year of your date of birth.")
+        return born
+
+    def clean_photos(self):
+        uploads = self.cleaned_data["photos"]
+        if len(uploads) > self.max_photos:
+            raise forms.ValidationError(
+                f"You chose {len(uploads)} photos; please choose at most {self.max_photos}."
+            )
+        errors = []
+        accepted = []
+        for upload in uploads:
+            name = truncatechars(upload.name or "photo", 60)
+            if upload.size > self.max_photo_bytes:
+                errors.append(
+                    f"“{name}” is {filesizeformat(upload.size)}; each photo may be at most "
+                    f"{filesizeformat(self.max_photo_bytes)}."
+                )
+                continue
+            try:
+                facts = inspect_photo(
+                    upload, name=name, max_pixels=settings.PORTAL_MAX_PHOTO_PIXELS
+                )
+            except PhotoRejected as rejected:
+                errors.append(str(rejected))
+                continue
+            accepted.append(AcceptedPhoto(upload=upload, facts=facts))
+        if errors:
+            raise forms.ValidationError(errors)
+        return accepted
+
+    def clean(self):
+        cleaned = super().clean()
+        today = timezone.localdate()
+        for kind, label in TreatmentKind.choices:
+            ticked = cleaned.get(f"treatment_{kind}")
+            when = cleaned.get(f"treatment_{kind}_date")
+            if when and not ticked:
+                self.add_error(
+                    f"treatment_{kind}", f"Tick “{label}” if you had it, or clear its date."
+                )
+            if when and when > today:
+                self.add_error(f"treatment_{kind}_date", "This date is in the future.")
+        if cleaned.get("treatment_other") and not cleaned.get("treatment_other_description"):
+            self.add_error("treatment_other_description", "Please tell us which other treatment.")
+        return cleaned
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.data.get("website"))
+
+    def treatments(self) -> list[TreatmentEntry]:
+        cleaned = self.cleaned_data
+        return [
+            TreatmentEntry(
+                kind=kind,
+                approximate_date=(
+                    cleaned[f"treatment_{kind}_date"].replace(day=1)
+                    if cleaned[f"treatment_{kind}_date"]
+                    else None
+                ),
+                other_description=(
+                    cleaned["treatment_other_description"] if kind == TreatmentKind.OTHER else ""
+                ),
+            )
+            for kind in TreatmentKind.values
+            if cleaned.get(f"treatment_{kind}")
+        ]
+
+    def details(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.template.response import TemplateResponse
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request body larger than any valid submission before reading it.
+
+    Django limits form fields but not files; without this a huge upload would
+    be spooled to disk in full before the form could say it is too large.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.PORTAL_MAX_REQUEST_BYTES:
+            response = TemplateResponse(
+                request,
+                "413.html",
+                {
+                    "max_photos": settings.PORTAL_MAX_PHOTOS,
+                    "max_photo_bytes": settings.PORTAL_MAX_PHOTO_BYTES,
+                },
+                status=413,
+            )
+            response["Connection"] = "close"
+            return response.render()
+        return self.get_response(request)

@@ -1,0 +1,4 @@
+"""The clinic's staff roles, as Django groups."""
+
+COORDINATORS = "coordinators"
+SURGEONS = "surgeons"

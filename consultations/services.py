@@ -1,0 +1,112 @@
+import datetime
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from uploads.services import photo_objects_delete, photo_store
+from uploads.validation import PhotoFacts
+
+from .models import ConsultationRequest, PriorTreatment, RequestConcern, new_reference
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AcceptedPhoto:
+    upload: File
+    facts: PhotoFacts
+
+
+@dataclass(frozen=True)
+class TreatmentEntry:
+    kind: str
+    approximate_date: datetime.date | None
+    other_description: str = ""
+
+
+class SubmissionFailed(Exception):
+    """Nothing was stored; the patient should try again."""
+
+
+def _unused_reference() -> str:
+    while True:
+        reference = new_reference()
+        if not ConsultationRequest.objects.filter(reference=reference).exists():
+            return reference
+
+
+def consultation_submit(
+    *,
+    submission_key: uuid.UUID,
+    details: dict,
+    concerns: list[str],
+    treatments: list[TreatmentEntry],
+    photos: list[AcceptedPhoto],
+) -> ConsultationRequest:
+    """Store a patient's request and photos, all or nothing.
+
+    Submitting the same form twice (double click, reload) returns the request
+    the first submission created. If any photo cannot be written, no row
+    remains and the objects already written are deleted.
+    """
+    existing = ConsultationRequest.objects.filter(submission_key=submission_key).first()
+    if existing:
+        return existing
+
+    consented_at = timezone.now()
+    written_keys: list[str] = []
+    try:
+        with transaction.atomic():
+            consultation = ConsultationRequest.objects.create(
+                reference=_unused_reference(),
+                submission_key=submission_key,
+                privacy_notice_version=settings.PORTAL_PRIVACY_NOTICE_VERSION,
+                consent_privacy_at=consented_at,
+                consent_photos_at=consented_at,
+                consent_contact_at=consented_at,
+                **details,
+            )
+            RequestConcern.objects.bulk_create(
+                RequestConcern(request=consultation, area=area) for area in concerns
+            )
+            PriorTreatment.objects.bulk_create(
+                PriorTreatment(
+                    request=consultation,
+                    kind=entry.kind,
+                    approximate_date=entry.approximate_date,
+                    other_description=entry.other_description,
+                )
+                for entry in treatments
+            )
+            for photo in photos:
+                photo_store(
+                    request=consultation,
+                    upload=photo.upload,
+                    facts=photo.facts,
+                    written_keys=written_keys,
+                )
+    except IntegrityError:
+        photo_objects_delete(written_keys)
+        # A concurrent twin of this submission committed first: answer with it.
+        twin = ConsultationRequest.objects.filter(submission_key=submission_key).first()
+        if twin:
+            return twin
+        raise
+    except Exception as error:
+        photo_objects_delete(written_keys)
+        # The type only: database errors can quote the values that failed.
+        logger.error("consultation submission failed, nothing stored: %s", type(error).__name__)
+        raise SubmissionFailed from error
+
+    logger.info(
+        "consultation submitted ref=%s id=%s photos=%d",
+        consultation.reference,
+        consultation.pk,
+        len(photos),
+    )
+    return consultation

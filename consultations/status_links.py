@@ -1,0 +1,36 @@
+"""The patient's private status link: a signed, unguessable token in the URL.
+
+The token signs the request's random ``status_key`` (never its database id or
+reference), so it reveals nothing and cannot be forged without SECRET_KEY.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from .models import ConsultationRequest
+
+_SALT = "consultations.status-link"
+
+
+def status_token(consultation: ConsultationRequest) -> str:
+    return signing.Signer(salt=_SALT).sign(consultation.status_key.hex)
+
+
+def consultation_for_token(token: str) -> ConsultationRequest | None:
+    try:
+        status_key = uuid.UUID(hex=signing.Signer(salt=_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        return None
+    return ConsultationRequest.objects.filter(status_key=status_key).first()
+
+
+def status_path(consultation: ConsultationRequest) -> str:
+    return reverse("consultations:status", kwargs={"token": status_token(consultation)})
+
+
+def status_url(consultation: ConsultationRequest) -> str:
+    """Absolute link for emails, built from the configured site URL."""
+    return settings.PORTAL_SITE_URL + status_path(consultation)

@@ -1,0 +1,72 @@
+import logging
+import uuid
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from .forms import ConsultationRequestForm
+from .patient_status import patient_status
+from .services import SubmissionFailed, consultation_submit
+from .status_links import consultation_for_token, status_path
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def request_new(request: HttpRequest) -> HttpResponse:
+    submission_failed = False
+    if request.method == "POST":
+        form = ConsultationRequestForm(request.POST, request.FILES)
+        if form.is_bot:
+            logger.info("honeypot field filled; submission dropped")
+            return redirect("consultations:received")
+        if form.is_valid():
+            try:
+                consultation = consultation_submit(
+                    submission_key=form.cleaned_data["submission_key"],
+                    details=form.details(),
+                    concerns=form.cleaned_data["concerns"],
+                    treatments=form.treatments(),
+                    photos=form.cleaned_data["photos"],
+                )
+            except SubmissionFailed:
+                submission_failed = True
+            else:
+                return redirect(status_path(consultation))
+    else:
+        form = ConsultationRequestForm(initial={"submission_key": uuid.uuid4()})
+    return render(
+        request,
+        "consultations/request_form.html",
+        {"form": form, "submission_failed": submission_failed},
+        status=503 if submission_failed else 200,
+    )
+
+
+@never_cache
+def request_received(request: HttpRequest) -> HttpResponse:
+    return render(request, "consultations/received.html")
+
+
+@never_cache
+def request_status(request: HttpRequest, token: str) -> HttpResponse:
+    consultation = consultation_for_token(token)
+    if consultation is None:
+        raise Http404("No request matches this link.")
+    response = render(
+        request,
+        "consultations/status.html",
+        {
+            "consultation": consultation,
+            "status": patient_status(consultation.status),
+            "status_url": request.build_absolute_uri(),
+            "photo_count": consultation.photos.count(),
+        },
+    )
+    # The token is the key to this page: keep it out of Referer headers and indexes.
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

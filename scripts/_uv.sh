@@ -1,0 +1,18 @@
+# Sourced by scripts/run and scripts/test: finds or installs uv, then installs
+# the locked dependencies into .venv. Needs only Python 3.11+ on the machine.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if command -v uv >/dev/null 2>&1; then
+  UV=uv
+else
+  # A private tools venv avoids pip's "externally managed" refusal on Debian.
+  if [ ! -x var/tools/bin/uv ]; then
+    echo "Installing uv (the dependency installer) into var/tools ..."
+    python3 -m venv var/tools
+    var/tools/bin/pip install --quiet --disable-pip-version-check uv
+  fi
+  UV="$PWD/var/tools/bin/uv"
+fi
+export UV_PYTHON_DOWNLOADS=never
+"$UV" sync --locked --quiet
