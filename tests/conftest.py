@@ -165,9 +165,137 @@ def chromium():
 @pytest.fixture
 def phone_page(chromium):
     context = chromium.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
         has_touch=True,
     )
     page = context.new_page()
     yield page
     context.close()
+
+
+# --- A real Celery worker process on the Redis broker -----------------------
+
+
+class WorkerProcess:
+    def __init__(self, process, mail_dir, log_path):
+        self.process = process
+        self.mail_dir = mail_dir
+        self.log_path = log_path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def kill(self):
+        """SIGKILL: the worker gets no chance to finish or acknowledge anything."""
+        self.process.kill()
+        self.process.wait(10)
+
+
+def _database_url_for_subprocess() -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    if "sqlite" in db["ENGINE"]:
+        return f"sqlite:///{db['NAME']}"
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{host}:{port}/{db['NAME']}"
+
+
+@pytest.fixture
+def celery_app_on_broker(redis_url):
+    """Point this process's Celery app at Redis, so .delay() really publishes."""
+    from config.celery import app
+
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url=redis_url, task_always_eager=False)
+    _reset_broker_pools(app)
+    with app.connection_for_write() as connection:
+        connection.default_channel.client.flushdb()
+    yield app
+    app.conf.update(saved)
+    _reset_broker_pools(app)
+
+
+def _reset_broker_pools(app):
+    # Celery caches connections for the broker it first saw; drop them.
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def celery_worker(celery_app_on_broker, redis_url, transactional_db, private_root, tmp_path):
+    """A `celery worker` subprocess sharing this test's database and private storage.
+
+    Tests using it must commit what the worker should see: the fixture pulls in
+    ``transactional_db``. Sent emails land as files in ``worker.mail_dir``.
+    """
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings
+
+    mail_dir = tmp_path / "worker-mail"
+    mail_dir.mkdir()
+    log_path = tmp_path / "worker.log"
+    private = settings.STORAGES["private"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": _database_url_for_subprocess(),
+        "CELERY_BROKER_URL": redis_url,
+        "EMAIL_URL": f"filemail://{mail_dir}",
+        "PORTAL_SITE_URL": settings.PORTAL_SITE_URL,
+        "PORTAL_PRIVATE_FILES_ROOT": str(private_root),
+    }
+    if private["BACKEND"].startswith("storages."):
+        options = private["OPTIONS"]
+        env.update(
+            AWS_STORAGE_BUCKET_NAME=options["bucket_name"],
+            AWS_S3_REGION_NAME=options["region_name"],
+            AWS_S3_ENDPOINT_URL=options["endpoint_url"],
+            AWS_ACCESS_KEY_ID=options["access_key"],
+            AWS_SECRET_ACCESS_KEY=options["secret_key"],
+            AWS_S3_ADDRESSING_STYLE="path",
+        )
+    name = f"test-{uuid.uuid4().hex[:8]}@%h"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                name,
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    worker = WorkerProcess(process, mail_dir, log_path)
+    deadline = time.monotonic() + 30
+    while not celery_app_on_broker.control.ping(timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"Celery worker did not start:\n{worker.log()}")
+    yield worker
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)

@@ -7,8 +7,8 @@ class UploadsConfig(AppConfig):
 
     def ready(self):
         from django.conf import settings
-        from PIL import Image
         from pi_heif import register_heif_opener
+        from PIL import Image
 
         register_heif_opener()
         # Our own limit is checked (with a clear message) before decoding; keep

@@ -20,9 +20,7 @@ def photo_store(*, request, upload: File, facts: PhotoFacts, written_keys: list[
     """
     photo_id = uuid.uuid4()
     upload.seek(0)
-    key = private_storage().save(
-        f"originals/{photo_id}.{EXTENSIONS[facts.content_type]}", upload
-    )
+    key = private_storage().save(f"originals/{photo_id}.{EXTENSIONS[facts.content_type]}", upload)
     written_keys.append(key)
     return Photo.objects.create(
         id=photo_id,
