@@ -18,14 +18,55 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultiplePhotoField(forms.FileField):
+    """Several photos from one file input, each decoded and checked before it is accepted."""
+
     widget = MultipleFileInput
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.widget.attrs["accept"] = (
+            "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"
+        )
+        self.help_text = self.help_text or (
+            f"Choose {'1' if self.required else 'up'} to {settings.PORTAL_MAX_PHOTOS} photos "
+            f"({ACCEPTED_FORMATS_TEXT}, up to "
+            f"{filesizeformat(settings.PORTAL_MAX_PHOTO_BYTES)} each)."
+        )
 
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data] if data else []
         if not files and self.required:
             raise forms.ValidationError(self.error_messages["required"], code="required")
         single_file_clean = super().clean
-        return [single_file_clean(f, initial) for f in files]
+        return _accepted_photos([single_file_clean(f, initial) for f in files])
+
+
+def _accepted_photos(uploads) -> list[AcceptedPhoto]:
+    max_photos = settings.PORTAL_MAX_PHOTOS
+    max_bytes = settings.PORTAL_MAX_PHOTO_BYTES
+    if len(uploads) > max_photos:
+        raise forms.ValidationError(
+            f"You chose {len(uploads)} photos; please choose at most {max_photos}."
+        )
+    errors = []
+    accepted = []
+    for upload in uploads:
+        name = truncatechars(upload.name or "photo", 60)
+        if upload.size > max_bytes:
+            errors.append(
+                f"“{name}” is {filesizeformat(upload.size)}; each photo may be at most "
+                f"{filesizeformat(max_bytes)}."
+            )
+            continue
+        try:
+            facts = inspect_photo(upload, name=name, max_pixels=settings.PORTAL_MAX_PHOTO_PIXELS)
+        except PhotoRejected as rejected:
+            errors.append(str(rejected))
+            continue
+        accepted.append(AcceptedPhoto(upload=upload, facts=facts))
+    if errors:
+        raise forms.ValidationError(errors)
+    return accepted
 
 
 class MonthInput(forms.DateInput):
@@ -125,8 +166,6 @@ class ConsultationRequestForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.max_photos = settings.PORTAL_MAX_PHOTOS
-        self.max_photo_bytes = settings.PORTAL_MAX_PHOTO_BYTES
         self.fields["preferred_contact"].choices = ContactMethod.choices
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
@@ -135,13 +174,6 @@ class ConsultationRequestForm(forms.ModelForm):
         self.fields["region"].widget.attrs["autocomplete"] = "address-level1"
         self.fields["country"].widget.attrs["autocomplete"] = "country"
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
-        self.fields["photos"].widget.attrs["accept"] = (
-            "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"
-        )
-        self.fields["photos"].help_text = (
-            f"Choose 1 to {self.max_photos} photos ({ACCEPTED_FORMATS_TEXT}, up to "
-            f"{filesizeformat(self.max_photo_bytes)} each)."
-        )
         for kind, label in TreatmentKind.choices:
             self.fields[f"treatment_{kind}"] = forms.BooleanField(label=label, required=False)
             self.fields[f"treatment_{kind}_date"] = forms.DateField(
@@ -173,34 +205,6 @@ class ConsultationRequestForm(forms.ModelForm):
         if age > 120:
             raise forms.ValidationError("Please check the year of your date of birth.")
         return born
-
-    def clean_photos(self):
-        uploads = self.cleaned_data["photos"]
-        if len(uploads) > self.max_photos:
-            raise forms.ValidationError(
-                f"You chose {len(uploads)} photos; please choose at most {self.max_photos}."
-            )
-        errors = []
-        accepted = []
-        for upload in uploads:
-            name = truncatechars(upload.name or "photo", 60)
-            if upload.size > self.max_photo_bytes:
-                errors.append(
-                    f"“{name}” is {filesizeformat(upload.size)}; each photo may be at most "
-                    f"{filesizeformat(self.max_photo_bytes)}."
-                )
-                continue
-            try:
-                facts = inspect_photo(
-                    upload, name=name, max_pixels=settings.PORTAL_MAX_PHOTO_PIXELS
-                )
-            except PhotoRejected as rejected:
-                errors.append(str(rejected))
-                continue
-            accepted.append(AcceptedPhoto(upload=upload, facts=facts))
-        if errors:
-            raise forms.ValidationError(errors)
-        return accepted
 
     def clean(self):
         cleaned = super().clean()
@@ -242,3 +246,21 @@ class ConsultationRequestForm(forms.ModelForm):
 
     def details(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class PatientReplyForm(forms.Form):
+    """The patient's answer to a coordinator's question, through the status link."""
+
+    answer = forms.CharField(
+        label="Your answer",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    photos = MultiplePhotoField(label="Add photos", required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("answer") and not cleaned.get("photos") and not self.errors:
+            raise forms.ValidationError("Please write an answer or add at least one photo.")
+        return cleaned

@@ -1,6 +1,7 @@
 import secrets
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django_countries.fields import CountryField
@@ -25,6 +26,20 @@ class Status(models.TextChoices):
     CLOSED = "closed", "Closed"
     SPAM = "spam", "Spam"
     DUPLICATE = "duplicate", "Duplicate"
+
+
+class Outcome(models.TextChoices):
+    CONSULTATION_BOOKED = "consultation_booked", "Consultation booked"
+    DECLINED_BY_CLINIC = "declined_by_clinic", "Declined by the clinic"
+    DECLINED_BY_PATIENT = "declined_by_patient", "Declined by the patient"
+    NO_RESPONSE = "no_response", "No response from the patient"
+
+
+class Recommendation(models.TextChoices):
+    FAT_GRAFTING_CANDIDATE = "fat_grafting_candidate", "Candidate for fat grafting"
+    IN_PERSON_NEEDED = "in_person_needed", "In-person consultation needed"
+    NOT_A_CANDIDATE = "not_a_candidate", "Not a candidate"
+    OTHER = "other", "Other"
 
 
 class ContactMethod(models.TextChoices):
@@ -64,6 +79,20 @@ class ConsultationRequest(models.Model):
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.SUBMITTED, db_index=True
     )
+    # Bumped by every workflow change: two staff acting on one case at once
+    # cannot overwrite each other (the second is told the case has changed).
+    version = models.PositiveIntegerField(default=1)
+    surgeon = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="routed_cases",
+    )
+    outcome = models.CharField(max_length=30, choices=Outcome.choices, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -91,6 +120,18 @@ class ConsultationRequest(models.Model):
             models.Index(fields=["created_at"], name="consult_created"),
             models.Index(Lower("email"), name="consult_email_lower"),
             models.Index(fields=["phone"], name="consult_phone"),
+            models.Index(fields=["surgeon", "status", "created_at"], name="consult_surgeon_status"),
+            models.Index(Lower("last_name"), name="consult_last_name_lower"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="closed") | ~models.Q(outcome=""),
+                name="closed_has_outcome",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="duplicate") | models.Q(duplicate_of__isnull=False),
+                name="duplicate_names_original",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -131,3 +172,97 @@ class PriorTreatment(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+class StatusChange(models.Model):
+    """The case timeline: every status change, who made it, and why."""
+
+    request = models.ForeignKey(
+        ConsultationRequest, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    # Null when the patient acted (through their status link).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    from_status = models.CharField(max_length=20, choices=Status.choices)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    note = models.TextField(blank=True, max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request} {self.from_status} → {self.to_status}"
+
+
+class InternalNote(models.Model):
+    """Staff-only notes; never shown on the patient's status page."""
+
+    request = models.ForeignKey(
+        ConsultationRequest, on_delete=models.CASCADE, related_name="internal_notes"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    body = models.TextField(max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on {self.request}"
+
+
+class InformationRequest(models.Model):
+    """A coordinator's question to the patient, and the patient's answer.
+
+    The question is written for the patient and shown on their status page.
+    """
+
+    request = models.ForeignKey(
+        ConsultationRequest, on_delete=models.CASCADE, related_name="information_requests"
+    )
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    question = models.TextField(max_length=2000)
+    asked_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField(max_length=4000, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["asked_at", "id"]
+
+    def __str__(self) -> str:
+        return f"information request {self.pk} on {self.request}"
+
+
+class SurgeonReview(models.Model):
+    request = models.ForeignKey(
+        ConsultationRequest, on_delete=models.CASCADE, related_name="reviews"
+    )
+    surgeon = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    recommendation = models.CharField(max_length=30, choices=Recommendation.choices)
+    assessment = models.TextField(max_length=6000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"review {self.pk} of {self.request}"
+
+
+class CaseAccess(models.Model):
+    """Append-only record of every time a staff member opened a case."""
+
+    request = models.ForeignKey(
+        ConsultationRequest, on_delete=models.CASCADE, related_name="accesses"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} opened {self.request} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -6,10 +6,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from .forms import ConsultationRequestForm
+from .case_services import consultation_patient_reply, open_information_request
+from .forms import ConsultationRequestForm, PatientReplyForm
 from .patient_status import patient_status
 from .services import SubmissionFailed, consultation_submit
 from .status_links import consultation_for_token, status_path
+from .workflow import TransitionRefused
 
 logger = logging.getLogger(__name__)
 
@@ -51,20 +53,54 @@ def request_received(request: HttpRequest) -> HttpResponse:
     return render(request, "consultations/received.html")
 
 
-@never_cache
-def request_status(request: HttpRequest, token: str) -> HttpResponse:
+def _consultation_or_404(token: str):
     consultation = consultation_for_token(token)
     if consultation is None:
         raise Http404("No request matches this link.")
+    return consultation
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def request_status(request: HttpRequest, token: str) -> HttpResponse:
+    """The patient's private page; while the clinic awaits an answer, it takes the reply."""
+    consultation = _consultation_or_404(token)
+    question = open_information_request(consultation)
+    reply_form = None
+    reply_failed = False
+    if question is not None:
+        reply_form = PatientReplyForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and reply_form.is_valid():
+            try:
+                consultation_patient_reply(
+                    consultation=consultation,
+                    answer=reply_form.cleaned_data["answer"],
+                    photos=reply_form.cleaned_data["photos"],
+                )
+            except TransitionRefused:
+                pass  # Answered already (a double submit): the page shows the new status.
+            except SubmissionFailed:
+                reply_failed = True
+            else:
+                return redirect(request.path + "?replied=1")
+            if not reply_failed:
+                return redirect(request.path)
+    elif request.method == "POST":
+        return redirect(request.path)
     response = render(
         request,
         "consultations/status.html",
         {
             "consultation": consultation,
             "status": patient_status(consultation.status),
-            "status_url": request.build_absolute_uri(),
+            "status_url": request.build_absolute_uri(request.path),
             "photo_count": consultation.photos.count(),
+            "question": question,
+            "reply_form": reply_form,
+            "reply_failed": reply_failed,
+            "replied": request.GET.get("replied") == "1",
         },
+        status=503 if reply_failed else 200,
     )
     # The token is the key to this page: keep it out of Referer headers and indexes.
     response["Referrer-Policy"] = "no-referrer"

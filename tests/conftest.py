@@ -299,3 +299,35 @@ def celery_worker(celery_app_on_broker, redis_url, transactional_db, private_roo
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
+
+
+# --- Staff roles ---------------------------------------------------------------
+
+
+@pytest.fixture
+def coordinator_user(db):
+    from tests.staff import coordinator
+
+    return coordinator()
+
+
+@pytest.fixture
+def surgeon_user(db):
+    from tests.staff import surgeon
+
+    return surgeon()
+
+
+@pytest.fixture
+def other_surgeon_user(db):
+    from tests.staff import surgeon
+
+    return surgeon("othersurgeon")
+
+
+@pytest.fixture
+def outsider_user(db):
+    """Signed in, even a Django staff member, but neither coordinator nor surgeon."""
+    from tests.staff import make_user
+
+    return make_user("outsider", is_staff=True)

@@ -1,0 +1,237 @@
+"""Every change staff (or the patient, through the status link) make to a case.
+
+Each function is one transaction; the status changes only through
+``_transition``, which locks the row, checks the version the person saw, checks
+the transition table and writes the timeline entry.
+"""
+
+import logging
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from uploads.services import photo_objects_delete, photo_store
+
+from .access import user_role
+from .models import (
+    CaseAccess,
+    ConsultationRequest,
+    InformationRequest,
+    InternalNote,
+    Status,
+    StatusChange,
+    SurgeonReview,
+)
+from .roles import SURGEONS
+from .services import AcceptedPhoto, SubmissionFailed
+from .workflow import Action, Role, TransitionRefused, transition_check
+
+logger = logging.getLogger(__name__)
+
+STALE_MESSAGE = (
+    "Someone else changed this case while you had it open, so nothing was saved. "
+    "The page now shows the latest version: check it and try again."
+)
+
+
+def _transition(
+    *,
+    consultation: ConsultationRequest,
+    action: Action,
+    by,
+    expected_version: int | None,
+    note: str = "",
+    **changes,
+) -> ConsultationRequest:
+    """Must run inside a transaction; returns the locked, updated row."""
+    locked = ConsultationRequest.objects.select_for_update().get(pk=consultation.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise TransitionRefused(STALE_MESSAGE)
+    role = Role.PATIENT if by is None else user_role(by)
+    transition = transition_check(action=action, status=locked.status, role=role)
+    from_status = locked.status
+    locked.status = transition.target
+    locked.version += 1
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    locked.save()
+    StatusChange.objects.create(
+        request=locked, actor=by, from_status=from_status, to_status=locked.status, note=note
+    )
+    logger.info(
+        "case %s %s -> %s by user=%s",
+        locked.reference,
+        from_status,
+        locked.status,
+        getattr(by, "pk", "patient"),
+    )
+    return locked
+
+
+def consultation_start_triage(*, consultation, by, version: int | None) -> ConsultationRequest:
+    with transaction.atomic():
+        return _transition(
+            consultation=consultation,
+            action=Action.START_TRIAGE,
+            by=by,
+            expected_version=version,
+        )
+
+
+def consultation_request_info(
+    *, consultation, by, question: str, version: int | None
+) -> ConsultationRequest:
+    with transaction.atomic():
+        updated = _transition(
+            consultation=consultation,
+            action=Action.REQUEST_INFO,
+            by=by,
+            expected_version=version,
+            note="More information requested from the patient.",
+        )
+        InformationRequest.objects.create(request=updated, asked_by=by, question=question)
+        return updated
+
+
+def open_information_request(consultation) -> InformationRequest | None:
+    if consultation.status != Status.AWAITING_PATIENT:
+        return None
+    return consultation.information_requests.filter(answered_at__isnull=True).last()
+
+
+def consultation_patient_reply(
+    *, consultation, answer: str, photos: list[AcceptedPhoto]
+) -> ConsultationRequest:
+    """The patient answers through their status link, with text and/or photos."""
+    written_keys: list[str] = []
+    try:
+        with transaction.atomic():
+            updated = _transition(
+                consultation=consultation,
+                action=Action.PATIENT_REPLY,
+                by=None,
+                expected_version=None,
+                note=f"The patient replied with {len(photos)} photo(s).",
+            )
+            question = (
+                updated.information_requests.select_for_update()
+                .filter(answered_at__isnull=True)
+                .last()
+            )
+            if question is not None:
+                question.answer = answer
+                question.answered_at = timezone.now()
+                question.save(update_fields=["answer", "answered_at"])
+            for photo in photos:
+                photo_store(
+                    request=updated,
+                    upload=photo.upload,
+                    facts=photo.facts,
+                    written_keys=written_keys,
+                )
+    except TransitionRefused:
+        raise
+    except Exception as error:
+        photo_objects_delete(written_keys)
+        logger.error("patient reply failed, nothing stored: %s", type(error).__name__)
+        raise SubmissionFailed from error
+    return updated
+
+
+def active_surgeons():
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=SURGEONS)
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def consultation_route(
+    *, consultation, by, surgeon, note: str, version: int | None
+) -> ConsultationRequest:
+    if not active_surgeons().filter(pk=surgeon.pk).exists():
+        raise TransitionRefused("Cases can only be routed to an active surgeon.")
+    with transaction.atomic():
+        return _transition(
+            consultation=consultation,
+            action=Action.ROUTE,
+            by=by,
+            expected_version=version,
+            note=note,
+            surgeon=surgeon,
+        )
+
+
+def consultation_record_review(
+    *, consultation, by, recommendation: str, assessment: str, version: int | None
+) -> ConsultationRequest:
+    with transaction.atomic():
+        if consultation.surgeon_id != by.pk:
+            raise TransitionRefused("This case is routed to another surgeon.")
+        updated = _transition(
+            consultation=consultation,
+            action=Action.RECORD_REVIEW,
+            by=by,
+            expected_version=version,
+            note="Surgeon's review recorded.",
+        )
+        SurgeonReview.objects.create(
+            request=updated, surgeon=by, recommendation=recommendation, assessment=assessment
+        )
+        return updated
+
+
+def consultation_close(
+    *, consultation, by, outcome: str, note: str, version: int | None
+) -> ConsultationRequest:
+    with transaction.atomic():
+        return _transition(
+            consultation=consultation,
+            action=Action.CLOSE,
+            by=by,
+            expected_version=version,
+            note=note,
+            outcome=outcome,
+        )
+
+
+def consultation_mark_spam(*, consultation, by, note: str, version: int | None):
+    with transaction.atomic():
+        return _transition(
+            consultation=consultation,
+            action=Action.MARK_SPAM,
+            by=by,
+            expected_version=version,
+            note=note,
+        )
+
+
+def consultation_mark_duplicate(
+    *, consultation, by, original_reference: str, note: str, version: int | None
+) -> ConsultationRequest:
+    original = ConsultationRequest.objects.filter(reference=original_reference).first()
+    if original is None or original.pk == consultation.pk:
+        raise TransitionRefused(
+            f"“{original_reference}” is not another request's reference: "
+            "enter the reference of the original request."
+        )
+    with transaction.atomic():
+        return _transition(
+            consultation=consultation,
+            action=Action.MARK_DUPLICATE,
+            by=by,
+            expected_version=version,
+            note=note or f"Duplicate of {original.reference}.",
+            duplicate_of=original,
+        )
+
+
+def consultation_add_note(*, consultation, by, body: str) -> InternalNote:
+    if user_role(by) not in (Role.COORDINATOR, Role.SURGEON):
+        raise TransitionRefused("Only clinic staff can add internal notes.")
+    return InternalNote.objects.create(request=consultation, author=by, body=body)
+
+
+def case_access_record(*, consultation, user, ip_address: str | None) -> None:
+    CaseAccess.objects.create(request=consultation, user=user, ip_address=ip_address or None)

@@ -1,0 +1,90 @@
+"""Reads for the staff pages: a fixed number of queries whatever the page size."""
+
+import datetime
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from .models import ConsultationRequest, RequestConcern
+
+WAITING_BUCKETS = {
+    "today": ("Less than a day", 0, 1),
+    "1-3": ("1 to 3 days", 1, 3),
+    "3-7": ("3 to 7 days", 3, 7),
+    "7+": ("More than a week", 7, None),
+}
+QUEUE_PAGE_SIZE = 25
+_REFERENCE = re.compile(r"^(CR-?)?([2-9A-HJ-NP-Z]{4})-?([2-9A-HJ-NP-Z]{4})$")
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = ""
+    concern: str = ""
+    surgeon: int | None = None
+    waiting: str = ""
+    q: str = ""
+    oldest_first: bool = False
+
+
+def _search(queryset: QuerySet, text: str) -> QuerySet:
+    text = text.strip()
+    reference = _REFERENCE.match(text.upper().replace(" ", ""))
+    if reference:
+        return queryset.filter(reference=f"CR-{reference.group(2)}-{reference.group(3)}")
+    if "@" in text:
+        return queryset.filter(email__iexact=text)
+    digits = re.sub(r"[^\d+]", "", text)
+    if len(digits) >= 6 and not re.search(r"[A-Za-z]", text):
+        try:
+            number = phonenumbers.parse(text, settings.PHONENUMBER_DEFAULT_REGION)
+        except phonenumbers.NumberParseException:
+            return queryset.none()
+        return queryset.filter(
+            phone=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        )
+    condition = Q()
+    for word in text.split():
+        condition &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+    return queryset.filter(condition)
+
+
+def queue_page(*, queryset: QuerySet, filters: QueueFilters, page_number) -> Page:
+    cases = queryset.select_related("surgeon").annotate(photo_count=Count("photos"))
+    if filters.status:
+        cases = cases.filter(status=filters.status)
+    if filters.concern:
+        cases = cases.filter(
+            Exists(RequestConcern.objects.filter(request=OuterRef("pk"), area=filters.concern))
+        )
+    if filters.surgeon:
+        cases = cases.filter(surgeon_id=filters.surgeon)
+    if filters.waiting in WAITING_BUCKETS:
+        _, newest_days, oldest_days = WAITING_BUCKETS[filters.waiting]
+        now = timezone.now()
+        cases = cases.filter(created_at__lte=now - datetime.timedelta(days=newest_days))
+        if oldest_days is not None:
+            cases = cases.filter(created_at__gt=now - datetime.timedelta(days=oldest_days))
+    if filters.q:
+        cases = _search(cases, filters.q)
+    order = ("created_at", "id") if filters.oldest_first else ("-created_at", "-id")
+    paginator = Paginator(cases.order_by(*order), QUEUE_PAGE_SIZE)
+    return paginator.get_page(page_number)
+
+
+def case_detail_related(consultation: ConsultationRequest) -> dict:
+    """Everything the case page lists, each in one query."""
+    return {
+        "concerns": list(consultation.concerns.all()),
+        "treatments": list(consultation.treatments.all()),
+        "photos": list(consultation.photos.all()),
+        "timeline": list(consultation.status_changes.select_related("actor")),
+        "notes": list(consultation.internal_notes.select_related("author")),
+        "information_requests": list(consultation.information_requests.select_related("asked_by")),
+        "reviews": list(consultation.reviews.select_related("surgeon")),
+    }

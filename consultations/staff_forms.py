@@ -1,0 +1,116 @@
+from django import forms
+
+from .models import ConcernArea, Outcome, Recommendation, Status
+from .selectors import WAITING_BUCKETS, QueueFilters
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        help_text="Reference, name, email or phone",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any status"), *Status.choices]
+    )
+    concern = forms.ChoiceField(
+        label="Area of concern", required=False, choices=[("", "Any area"), *ConcernArea.choices]
+    )
+    surgeon = forms.TypedChoiceField(label="Surgeon", required=False, coerce=int, empty_value=None)
+    waiting = forms.ChoiceField(
+        label="Waiting",
+        required=False,
+        choices=[("", "Any time"), *[(key, v[0]) for key, v in WAITING_BUCKETS.items()]],
+    )
+    order = forms.ChoiceField(
+        label="Order",
+        required=False,
+        choices=[("newest", "Newest first"), ("oldest", "Oldest first")],
+    )
+
+    def __init__(self, *args, surgeons=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["surgeon"].choices = [
+            ("", "Any surgeon"),
+            *[(s.pk, s.get_full_name() or s.username) for s in surgeons],
+        ]
+
+    def filters(self) -> QueueFilters:
+        if not self.is_valid():
+            return QueueFilters()
+        data = self.cleaned_data
+        return QueueFilters(
+            status=data["status"],
+            concern=data["concern"],
+            surgeon=data["surgeon"],
+            waiting=data["waiting"],
+            q=data["q"],
+            oldest_first=data["order"] == "oldest",
+        )
+
+
+class VersionedForm(forms.Form):
+    """Carries the case version the person saw, for optimistic locking."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label="Internal note", max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RequestInfoForm(VersionedForm):
+    question = forms.CharField(
+        label="What do you need from the patient?",
+        help_text="The patient reads this on their status page. Do not include internal notes.",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RouteForm(VersionedForm):
+    surgeon = forms.ModelChoiceField(label="Surgeon", queryset=None, empty_label="Choose…")
+    note = forms.CharField(
+        label="Note for the surgeon",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, surgeons, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["surgeon"].queryset = surgeons
+        self.fields["surgeon"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class ReviewForm(VersionedForm):
+    recommendation = forms.ChoiceField(
+        label="Recommendation", choices=Recommendation.choices, widget=forms.RadioSelect
+    )
+    assessment = forms.CharField(
+        label="Assessment", max_length=6000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+
+class CloseForm(VersionedForm):
+    outcome = forms.ChoiceField(label="Outcome", choices=[("", "Choose…"), *Outcome.choices])
+    note = forms.CharField(
+        label="Note", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class SimpleActionForm(VersionedForm):
+    note = forms.CharField(
+        label="Note", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DuplicateForm(VersionedForm):
+    original_reference = forms.CharField(label="Reference of the original request", max_length=14)
+    note = forms.CharField(label="Note", required=False, max_length=4000)
+
+    def clean_original_reference(self):
+        return self.cleaned_data["original_reference"].strip().upper()

@@ -1,0 +1,24 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import staff_views
+
+app_name = "staff"
+
+urlpatterns = [
+    path("", staff_views.staff_home, name="home"),
+    path(
+        "sign-in/",
+        auth_views.LoginView.as_view(
+            template_name="staff/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("cases/", staff_views.case_queue, name="queue"),
+    path("my-cases/", staff_views.my_cases, name="my_cases"),
+    path("cases/<str:reference>/", staff_views.case_detail, name="case_detail"),
+    path("cases/<str:reference>/compare/", staff_views.case_compare, name="case_compare"),
+    path("cases/<str:reference>/notes/", staff_views.case_note, name="case_note"),
+    path("cases/<str:reference>/<str:action>/", staff_views.case_action, name="case_action"),
+]

@@ -1,0 +1,240 @@
+"""Staff pages: the coordinators' queue, the surgeons' cases, the case page and its actions."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from . import case_services
+from .access import consultations_visible_to, get_consultation_for, user_role
+from .models import ConsultationRequest, Status
+from .patient_status import patient_status
+from .selectors import QueueFilters, case_detail_related, queue_page
+from .staff_forms import (
+    CloseForm,
+    DuplicateForm,
+    NoteForm,
+    QueueFilterForm,
+    RequestInfoForm,
+    ReviewForm,
+    RouteForm,
+    SimpleActionForm,
+    VersionedForm,
+)
+from .workflow import TRANSITIONS, Action, Role, TransitionRefused, actions_available
+
+
+def staff_required(*roles: Role):
+    """Signed-in clinic staff with one of ``roles``; others are sent to sign in or refused."""
+
+    def decorator(view):
+        @wraps(view)
+        @never_cache
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            role = user_role(request.user)
+            if role is None or role not in roles:
+                raise PermissionDenied
+            request.role = role
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+@staff_required(Role.COORDINATOR, Role.SURGEON)
+def staff_home(request: HttpRequest) -> HttpResponse:
+    return redirect("staff:queue" if request.role == Role.COORDINATOR else "staff:my_cases")
+
+
+@staff_required(Role.COORDINATOR)
+def case_queue(request: HttpRequest) -> HttpResponse:
+    surgeons = list(case_services.active_surgeons())
+    form = QueueFilterForm(request.GET or None, surgeons=surgeons)
+    filters = form.filters() if request.GET else QueueFilters()
+    page = queue_page(
+        queryset=ConsultationRequest.objects.all(),
+        filters=filters,
+        page_number=request.GET.get("page"),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "staff/queue.html",
+        {"form": form, "page": page, "query": query.urlencode(), "filters": filters},
+    )
+
+
+@staff_required(Role.SURGEON)
+def my_cases(request: HttpRequest) -> HttpResponse:
+    show_all = request.GET.get("show") == "all"
+    filters = QueueFilters(status="" if show_all else Status.ROUTED, oldest_first=True)
+    page = queue_page(
+        queryset=consultations_visible_to(request.user),
+        filters=filters,
+        page_number=request.GET.get("page"),
+    )
+    return render(request, "staff/my_cases.html", {"page": page, "show_all": show_all})
+
+
+ACTION_FORMS = {
+    Action.START_TRIAGE: VersionedForm,
+    Action.REQUEST_INFO: RequestInfoForm,
+    Action.ROUTE: RouteForm,
+    Action.RECORD_REVIEW: ReviewForm,
+    Action.CLOSE: CloseForm,
+    Action.MARK_SPAM: SimpleActionForm,
+    Action.MARK_DUPLICATE: DuplicateForm,
+}
+
+
+def _action_form(action: Action, data=None, *, version: int):
+    form_class = ACTION_FORMS[action]
+    kwargs = {"initial": {"version": version}}
+    if form_class is RouteForm:
+        kwargs["surgeons"] = case_services.active_surgeons()
+    return form_class(data, **kwargs)
+
+
+def _render_case(request, consultation, *, bound=None, note_form=None, status=200):
+    actions = actions_available(status=consultation.status, role=request.role)
+    forms = {
+        action: (
+            bound[1]
+            if bound and bound[0] == action
+            else _action_form(action, version=consultation.version)
+        )
+        for action in actions
+    }
+    return render(
+        request,
+        "staff/case_detail.html",
+        {
+            "case": consultation,
+            "patient_status": patient_status(consultation.status),
+            "action_forms": [(action, TRANSITIONS[action], forms[action]) for action in actions],
+            "note_form": note_form or NoteForm(),
+            **case_detail_related(consultation),
+        },
+        status=status,
+    )
+
+
+@staff_required(Role.COORDINATOR, Role.SURGEON)
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    consultation = get_consultation_for(request.user, reference)
+    case_services.case_access_record(
+        consultation=consultation, user=request.user, ip_address=request.META.get("REMOTE_ADDR")
+    )
+    return _render_case(request, consultation)
+
+
+def _perform(action: Action, consultation, user, data: dict):
+    version = data["version"]
+    note = data.get("note", "")
+    match action:
+        case Action.START_TRIAGE:
+            return case_services.consultation_start_triage(
+                consultation=consultation, by=user, version=version
+            )
+        case Action.REQUEST_INFO:
+            return case_services.consultation_request_info(
+                consultation=consultation, by=user, question=data["question"], version=version
+            )
+        case Action.ROUTE:
+            return case_services.consultation_route(
+                consultation=consultation,
+                by=user,
+                surgeon=data["surgeon"],
+                note=note,
+                version=version,
+            )
+        case Action.RECORD_REVIEW:
+            return case_services.consultation_record_review(
+                consultation=consultation,
+                by=user,
+                recommendation=data["recommendation"],
+                assessment=data["assessment"],
+                version=version,
+            )
+        case Action.CLOSE:
+            return case_services.consultation_close(
+                consultation=consultation,
+                by=user,
+                outcome=data["outcome"],
+                note=note,
+                version=version,
+            )
+        case Action.MARK_SPAM:
+            return case_services.consultation_mark_spam(
+                consultation=consultation, by=user, note=note, version=version
+            )
+        case Action.MARK_DUPLICATE:
+            return case_services.consultation_mark_duplicate(
+                consultation=consultation,
+                by=user,
+                original_reference=data["original_reference"],
+                note=note,
+                version=version,
+            )
+    raise TransitionRefused("Unknown action.")
+
+
+@require_POST
+@staff_required(Role.COORDINATOR, Role.SURGEON)
+def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+    consultation = get_consultation_for(request.user, reference)
+    try:
+        action = Action(action)
+    except ValueError:
+        messages.error(request, "That action does not exist.")
+        return redirect("staff:case_detail", reference=reference)
+    if action not in ACTION_FORMS:
+        raise PermissionDenied
+    form = _action_form(action, request.POST, version=consultation.version)
+    if not form.is_valid():
+        return _render_case(request, consultation, bound=(action, form), status=400)
+    try:
+        _perform(action, consultation, request.user, form.cleaned_data)
+    except TransitionRefused as refused:
+        messages.error(request, str(refused))
+        consultation.refresh_from_db()
+        # Keep what they typed, but against the version they now see.
+        data = request.POST.copy()
+        data["version"] = consultation.version
+        form = _action_form(action, data, version=consultation.version)
+        return _render_case(request, consultation, bound=(action, form), status=409)
+    messages.success(request, f"{TRANSITIONS[action].label}: done.")
+    if request.role == Role.SURGEON and action == Action.RECORD_REVIEW:
+        return redirect("staff:my_cases")
+    return redirect("staff:case_detail", reference=reference)
+
+
+@require_POST
+@staff_required(Role.COORDINATOR, Role.SURGEON)
+def case_note(request: HttpRequest, reference: str) -> HttpResponse:
+    consultation = get_consultation_for(request.user, reference)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, consultation, note_form=form, status=400)
+    case_services.consultation_add_note(
+        consultation=consultation, by=request.user, body=form.cleaned_data["body"]
+    )
+    messages.success(request, "Note added.")
+    return redirect("staff:case_detail", reference=reference)
+
+
+@staff_required(Role.COORDINATOR, Role.SURGEON)
+def case_compare(request: HttpRequest, reference: str) -> HttpResponse:
+    consultation = get_consultation_for(request.user, reference)
+    chosen = set(request.GET.getlist("photo"))
+    photos = [p for p in consultation.photos.all() if not chosen or str(p.pk) in chosen]
+    return render(request, "staff/compare.html", {"case": consultation, "photos": photos})

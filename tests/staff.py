@@ -1,0 +1,30 @@
+"""Named people for staff tests: coordinator, surgeon, other surgeon, outsider."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from consultations.roles import COORDINATORS, SURGEONS
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_user(username: str, group: str | None = None, **extra):
+    user = get_user_model().objects.create_user(
+        username=username,
+        password=PASSWORD,
+        email=f"{username}@clinic.example",
+        first_name=username.capitalize(),
+        last_name="Staff",
+        **extra,
+    )
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def coordinator(name="coordinator"):
+    return make_user(name, COORDINATORS)
+
+
+def surgeon(name="surgeon"):
+    return make_user(name, SURGEONS)
