@@ -98,7 +98,8 @@ ACTION_FORMS = {
 
 def _action_form(action: Action, data=None, *, version: int):
     form_class = ACTION_FORMS[action]
-    kwargs = {"initial": {"version": version}}
+    # Several action forms share the page: give each its own element ids.
+    kwargs = {"initial": {"version": version}, "auto_id": f"id_{action}_%s"}
     if form_class is RouteForm:
         kwargs["surgeons"] = case_services.active_surgeons()
     return form_class(data, **kwargs)

@@ -1,0 +1,108 @@
+"""The coordinators' queue: filters, search, order, and a fixed number of queries."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from consultations import case_services
+from consultations.models import ConsultationRequest, RequestConcern, Status
+from tests.factories import ConsultationRequestFactory
+from tests.staff import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def coordinator_client(client, coordinator_user):
+    client.login(username=coordinator_user.username, password=PASSWORD)
+    return client
+
+
+def refs(response) -> list[str]:
+    return [case.reference for case in response.context["page"].object_list]
+
+
+def test_the_queue_runs_a_fixed_number_of_queries(
+    coordinator_client, coordinator_user, surgeon_user, django_assert_max_num_queries
+):
+    def add(count):
+        for _ in range(count):
+            case = ConsultationRequestFactory()
+            RequestConcern.objects.create(request=case, area="cheeks")
+            case_services.consultation_route(
+                consultation=case,
+                by=coordinator_user,
+                surgeon=surgeon_user,
+                note="",
+                version=None,
+            )
+
+    add(3)
+    with django_assert_max_num_queries(12) as few:
+        coordinator_client.get(reverse("staff:queue"))
+    add(22)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = coordinator_client.get(reverse("staff:queue") + "?concern=cheeks&q=x")
+    assert response.status_code == 200
+
+
+def test_filters_and_order(coordinator_client, coordinator_user, surgeon_user):
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=10)):
+        old = ConsultationRequestFactory()
+    new = ConsultationRequestFactory()
+    RequestConcern.objects.create(request=new, area="temples")
+    routed = case_services.consultation_route(
+        consultation=ConsultationRequestFactory(),
+        by=coordinator_user,
+        surgeon=surgeon_user,
+        note="",
+        version=None,
+    )
+    url = reverse("staff:queue")
+
+    assert refs(coordinator_client.get(url))[-1] == old.reference
+    assert refs(coordinator_client.get(url + "?order=oldest"))[0] == old.reference
+    assert refs(coordinator_client.get(url + "?concern=temples")) == [new.reference]
+    assert refs(coordinator_client.get(url + f"?surgeon={surgeon_user.pk}")) == [routed.reference]
+    assert refs(coordinator_client.get(url + "?status=routed")) == [routed.reference]
+    assert refs(coordinator_client.get(url + "?waiting=7%2B")) == [old.reference]
+    assert old.reference not in refs(coordinator_client.get(url + "?waiting=today"))
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("{reference}", "reference"),
+        ("{reference_lower_no_dashes}", "reference"),
+        ("Persephone", "name"),
+        ("persephone zyx", "name"),
+        ("P.Zyx@Example.org", "email"),
+        ("+44 20 7946 0111", "phone"),
+        ("+442079460111", "phone"),
+    ],
+)
+def test_search(coordinator_client, query, field):
+    target = ConsultationRequestFactory(
+        first_name="Persephone", last_name="Zyx", email="p.zyx@example.org", phone="+442079460111"
+    )
+    ConsultationRequestFactory(first_name="Other", last_name="Person", phone="+442079460999")
+    text = query.format(
+        reference=target.reference,
+        reference_lower_no_dashes=target.reference.replace("-", "").lower(),
+    )
+    response = coordinator_client.get(reverse("staff:queue"), {"q": text})
+    assert refs(response) == [target.reference], field
+
+
+def test_pagination_keeps_the_filters(coordinator_client):
+    ConsultationRequestFactory.create_batch(30, status=Status.IN_TRIAGE)
+    response = coordinator_client.get(reverse("staff:queue") + "?status=in_triage")
+    assert len(refs(response)) == 25
+    html = response.content.decode()
+    assert "status=in_triage&amp;page=2" in html
+    second = coordinator_client.get(reverse("staff:queue") + "?status=in_triage&page=2")
+    assert len(refs(second)) == 5
+    assert ConsultationRequest.objects.count() == 30
