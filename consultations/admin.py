@@ -2,7 +2,16 @@ from django.contrib import admin
 
 from uploads.models import Photo
 
-from .models import ConsultationRequest, PriorTreatment, RequestConcern
+from .models import (
+    CaseAccess,
+    ConsultationRequest,
+    InformationRequest,
+    InternalNote,
+    PriorTreatment,
+    RequestConcern,
+    StatusChange,
+    SurgeonReview,
+)
 
 
 class ConcernInline(admin.TabularInline):
@@ -42,3 +51,39 @@ class ConsultationRequestAdmin(admin.ModelAdmin):
         "consent_contact_at",
     ]
     inlines = [ConcernInline, TreatmentInline, PhotoInline]
+
+    def has_change_permission(self, request, obj=None):
+        # Status changes go through the staff pages, which keep the timeline.
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that must not be edited or deleted: the history of a case."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ["request", "from_status", "to_status", "actor", "created_at"]
+    list_filter = ["to_status"]
+    search_fields = ["=request__reference"]
+
+
+@admin.register(CaseAccess)
+class CaseAccessAdmin(ReadOnlyAdmin):
+    list_display = ["request", "user", "ip_address", "created_at"]
+    search_fields = ["=request__reference", "user__username"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(SurgeonReview, InformationRequest, InternalNote)
+class CaseRecordAdmin(ReadOnlyAdmin):
+    search_fields = ["=request__reference"]
