@@ -7,8 +7,11 @@ from dataclasses import dataclass
 import phonenumbers
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
+
+from uploads.models import Photo
 
 from .models import ConsultationRequest, RequestConcern
 
@@ -38,7 +41,8 @@ def _search(queryset: QuerySet, text: str) -> QuerySet:
     if reference:
         return queryset.filter(reference=f"CR-{reference.group(2)}-{reference.group(3)}")
     if "@" in text:
-        return queryset.filter(email__iexact=text)
+        # Matches the index on lower(email).
+        return queryset.annotate(email_lower=Lower("email")).filter(email_lower=text.lower())
     digits = re.sub(r"[^\d+]", "", text)
     if len(digits) >= 6 and not re.search(r"[A-Za-z]", text):
         try:
@@ -55,7 +59,18 @@ def _search(queryset: QuerySet, text: str) -> QuerySet:
 
 
 def queue_page(*, queryset: QuerySet, filters: QueueFilters, page_number) -> Page:
-    cases = queryset.select_related("surgeon").annotate(photo_count=Count("photos"))
+    # A correlated count runs for the page's rows only; a JOIN + GROUP BY would
+    # aggregate every photo of every request before sorting.
+    photo_count = (
+        Photo.objects.filter(request=OuterRef("pk"))
+        .order_by()
+        .values("request")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    cases = queryset.select_related("surgeon").annotate(
+        photo_count=Coalesce(Subquery(photo_count, output_field=IntegerField()), 0)
+    )
     if filters.status:
         cases = cases.filter(status=filters.status)
     if filters.concern:
