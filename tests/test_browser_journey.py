@@ -43,9 +43,12 @@ def test_the_whole_journey(
     # The coordinator, at a desk, finds it by reference and routes it.
     desk = chromium.new_context(viewport={"width": 1366, "height": 900})
     staff = desk.new_page()
+    staff.goto(base + "/staff/")
+    staff.screenshot(path=f"{SCREENSHOTS}/desk-sign-in.png")
     sign_in(staff, base, "coordinator")
     staff.get_by_label("Search").fill(reference.lower())
     staff.get_by_role("button", name="Apply").click()
+    staff.screenshot(path=f"{SCREENSHOTS}/desk-queue.png", full_page=True)
     staff.get_by_role("link", name=reference).click()
     staff.screenshot(path=f"{SCREENSHOTS}/desk-case-submitted.png", full_page=True)
     route = staff.locator("section.action--route")
