@@ -162,11 +162,11 @@ def main():
     call_command("migrate", verbosity=0)
     coordinator = load(args.requests)
 
-    from consultations.models import ConsultationRequest
-
     from urllib.parse import quote
 
     from django.contrib.auth.models import User
+
+    from consultations.models import ConsultationRequest
 
     sample = ConsultationRequest.objects.order_by("?").first()
     surgeon = User.objects.get(username="bench-surgeon-0")

@@ -1,20 +1,7 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-ROLE_PERMISSIONS = {
-    "coordinators": [
-        ("consultations", "view_consultationrequest"),
-        ("consultations", "change_consultationrequest"),
-        ("consultations", "add_internalnote"),
-        ("consultations", "view_internalnote"),
-        ("uploads", "view_photo"),
-    ],
-    "surgeons": [
-        ("consultations", "view_consultationrequest"),
-        ("consultations", "add_surgeonreview"),
-        ("uploads", "view_photo"),
-    ],
-}
+from consultations.roles import ensure_role_groups
 
 
 def grant(apps, schema_editor):
@@ -23,14 +10,7 @@ def grant(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for group_name, perms in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=group_name)
-        for app_label, codename in perms:
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+    ensure_role_groups(apps)
 
 
 class Migration(migrations.Migration):
