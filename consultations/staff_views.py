@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import case_services
 from .access import consultations_visible_to, get_consultation_for, user_role
@@ -54,22 +54,39 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     return redirect("staff:queue" if request.role == Role.COORDINATOR else "staff:my_cases")
 
 
+SEARCH_SESSION_KEY = "queue_search"
+
+
+@require_http_methods(["GET", "POST"])
 @staff_required(Role.COORDINATOR)
 def case_queue(request: HttpRequest) -> HttpResponse:
+    """The queue. Filters live in the URL; a search term, which may be a patient's
+    name, email or phone, is POSTed and kept in the session so it never appears
+    in a URL (and so in no access log or browser history)."""
+    if request.method == "POST":
+        query = request.POST.copy()
+        search = query.pop("q", [""])[-1].strip()
+        query.pop("csrfmiddlewaretoken", None)
+        if search:
+            request.session[SEARCH_SESSION_KEY] = search
+            query["search"] = "1"
+        return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+
+    params = request.GET.copy()
+    params.pop("q", None)
+    if params.get("search") == "1":
+        params["q"] = request.session.get(SEARCH_SESSION_KEY, "")
     surgeons = list(case_services.active_surgeons())
-    form = QueueFilterForm(request.GET or None, surgeons=surgeons)
-    filters = form.filters() if request.GET else QueueFilters()
+    form = QueueFilterForm(params or None, surgeons=surgeons)
     page = queue_page(
         queryset=ConsultationRequest.objects.all(),
-        filters=filters,
+        filters=form.filters() if params else QueueFilters(),
         page_number=request.GET.get("page"),
     )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
-        request,
-        "staff/queue.html",
-        {"form": form, "page": page, "query": query.urlencode(), "filters": filters},
+        request, "staff/queue.html", {"form": form, "page": page, "query": query.urlencode()}
     )
 
 
