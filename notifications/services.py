@@ -145,6 +145,7 @@ def notifications_publish(*, notification_ids: list[int], countdown: float | Non
                 "notification publish failed, left for the sweep ids=%s error=%s",
                 notification_ids[published:],
                 type(error).__name__,
+                exc_info=True,
             )
             break
         published += 1

@@ -222,10 +222,14 @@ def celery_app_on_broker(redis_url):
 
 def _reset_broker_pools(app):
     # Celery caches connections for the broker it first saw; drop them.
+    from kombu import pools
+
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    # kombu's global producer pools still hold the closed connection pool.
+    pools.reset()
 
 
 @pytest.fixture
