@@ -254,7 +254,8 @@ def celery_worker(celery_app_on_broker, redis_url, transactional_db, private_roo
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": _database_url_for_subprocess(),
         "CELERY_BROKER_URL": redis_url,
-        "EMAIL_URL": f"filemail://{mail_dir}",
+        # django-environ drops one leading slash of the path.
+        "EMAIL_URL": f"filemail:///{mail_dir}",
         "PORTAL_SITE_URL": settings.PORTAL_SITE_URL,
         "PORTAL_PRIVATE_FILES_ROOT": str(private_root),
     }

@@ -41,7 +41,8 @@ def coordinator(username: str, *, active: bool = True, email_address: str = "") 
         is_active=active,
         is_staff=True,
     )
-    user.groups.add(Group.objects.get(name=COORDINATORS))
+    # get_or_create: a transactional test's flush removes the migration's groups.
+    user.groups.add(Group.objects.get_or_create(name=COORDINATORS)[0])
     return user
 
 
@@ -49,7 +50,7 @@ def surgeon(username: str) -> User:
     user = User.objects.create_user(
         username, email=f"{username}@clinic.example", password="irrelevant-password-123"
     )
-    user.groups.add(Group.objects.get(name=SURGEONS))
+    user.groups.add(Group.objects.get_or_create(name=SURGEONS)[0])
     return user
 
 
@@ -82,3 +83,39 @@ def wait_for(predicate, *, timeout: float = 20, interval: float = 0.1, what: str
 
 def env_path(name: str) -> Path:
     return Path(os.environ[name])
+
+
+def spawn_worker(*, app, redis_url: str, mail_dir: Path, log_path: Path):
+    """Another `celery worker` like the conftest's, writing mail into the same directory."""
+    import subprocess
+    import sys
+    import uuid
+
+    from django.conf import settings
+
+    from tests.conftest import _database_url_for_subprocess
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": _database_url_for_subprocess(),
+        "CELERY_BROKER_URL": redis_url,
+        # django-environ drops one leading slash of the path.
+        "EMAIL_URL": f"filemail:///{mail_dir}",
+        "PORTAL_SITE_URL": settings.PORTAL_SITE_URL,
+    }
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
+            + ["--loglevel=INFO", "--without-gossip", "--without-mingle"]
+            + ["-n", f"second-{uuid.uuid4().hex[:8]}@%h"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 30
+    while len(app.control.ping(timeout=0.5)) < 1:
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"second worker did not start:\n{log_path.read_text()}")
+    return process
