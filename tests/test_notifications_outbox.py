@@ -26,7 +26,7 @@ from notifications.services import (
 from notifications.tasks import notification_deliver_task
 from tests.conftest import _reset_broker_pools, free_port
 from tests.images import jpeg_upload
-from tests.notify_support import coordinator
+from tests.notify_support import assert_no_phi, coordinator
 from tests.submission import PATIENT, submit
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +129,8 @@ def test_two_deliveries_of_one_row_send_one_email(
 def test_two_workers_racing_for_one_row_send_one_email(settings):
     from tests.factories import ConsultationRequestFactory
 
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent row locks need PostgreSQL (SQLite locks the whole file)")
     settings.EMAIL_BACKEND = "tests.notify_backends.SlowBackend"
     consultation = ConsultationRequestFactory()
     # Written directly, so no after-commit delivery runs first.
@@ -347,3 +349,29 @@ def test_the_admin_lists_filters_and_retries_failed_rows(
     assert response.status_code == 302
     assert notifications_failed_count() == 0
     assert len(mail.outbox) == 4
+
+
+def test_logs_carry_ids_and_references_only(
+    client, staff, settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.notify_backends.RefusingBackend"
+    with caplog.at_level("DEBUG"):
+        consultation, _ = submit_and_commit(client, django_capture_on_commit_callbacks)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert consultation.reference in logged and "notification failed id=" in logged
+    assert_no_phi(logged)
+    assert "cora@clinic.example" not in logged
+
+
+def test_the_sweep_runs_on_a_schedule_and_retries_fit_the_visibility_timeout(settings):
+    from config.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["notifications-sweep"]
+    assert entry["task"] in app.tasks
+    assert entry["schedule"] <= 300
+    longest_retry = retry_delay(settings.PORTAL_NOTIFY_MAX_ATTEMPTS - 1)
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert visibility > longest_retry
+    assert visibility > settings.PORTAL_NOTIFY_CLAIM_SECONDS > settings.CELERY_TASK_TIME_LIMIT
+    assert settings.CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS["visibility_timeout"] == visibility
+    assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
