@@ -60,7 +60,7 @@ def blocking_mail(monkeypatch, tmp_path):
     marker.write_text("")
     monkeypatch.setenv("PORTAL_EMAIL_BACKEND", "tests.notify_backends.BlockingFileBackend")
     monkeypatch.setenv("PORTAL_TEST_MAIL_BLOCK_MARKER", str(marker))
-    monkeypatch.setenv("PORTAL_NOTIFY_CLAIM_SECONDS", "3")
+    monkeypatch.setenv("PORTAL_NOTIFY_CLAIM_SECONDS", "5")
     return marker
 
 
@@ -81,6 +81,8 @@ def test_a_worker_killed_mid_delivery_still_ends_with_exactly_one_email(
     row.refresh_from_db()
     assert (row.status, row.attempts) == (NotificationStatus.SENDING, 1)
     assert mail_files_messages(celery_worker.mail_dir) == []
+    # Within the lease nobody takes the row over ...
+    assert notifications_sweep() == []
 
     second = spawn_worker(
         app=celery_app_on_broker,
@@ -89,8 +91,6 @@ def test_a_worker_killed_mid_delivery_still_ends_with_exactly_one_email(
         log_path=tmp_path / "second-worker.log",
     )
     try:
-        # Within the lease nobody takes the row over ...
-        assert notifications_sweep() == []
         wait_for(lambda: timezone.now() > row.claimed_until, what="the lease to expire")
         # ... after it, the sweep hands it to the live worker.
         assert notifications_sweep() == [row.pk]
