@@ -1,10 +1,14 @@
 """Who hears of what. Call these inside the transaction that made the change.
 
 Each event is a few lines: pick the recipients, record a notification per
-channel. The rows are sent after commit (see services.py).
+channel. The rows are sent after commit (see services.py). A new event needs
+an ``Event`` choice (models.py, plus a migration), its three templates in
+``templates/emails/<event>-subject.txt``, ``-body.txt``, ``-body.html``, and a
+function here.
 """
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 
 from consultations.models import ConsultationRequest
 
@@ -52,7 +56,9 @@ def notify_patient_replied(consultation: ConsultationRequest) -> list[Notificati
     return _to_staff(consultation, Event.PATIENT_REPLIED)
 
 
-def notify_case_routed(consultation: ConsultationRequest, surgeon) -> list[Notification]:
+def notify_case_routed(
+    consultation: ConsultationRequest, surgeon: AbstractBaseUser
+) -> list[Notification]:
     """The case was routed to a surgeon: that surgeon hears of it."""
     return notification_enqueue(
         consultation=consultation,

@@ -33,6 +33,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -60,7 +61,7 @@ class Recipient:
         return cls(kind=RecipientKind.PATIENT)
 
     @classmethod
-    def user(cls, user) -> "Recipient":
+    def user(cls, user: AbstractBaseUser) -> "Recipient":
         return cls(kind=RecipientKind.USER, user_id=user.pk)
 
     @classmethod
