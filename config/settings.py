@@ -8,6 +8,7 @@ The README lists each variable with its default.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -187,6 +188,70 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# No lost tasks: a task is acknowledged only after it ran, and a task whose
+# worker process died is handed back to the broker. Redis redelivers an
+# unacknowledged task (or one waiting for its countdown) after the visibility
+# timeout, so it must exceed the longest retry delay (checked below).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # A web request that publishes while the broker is down gives up quickly;
+    # the notification outbox's sweep publishes again later.
+    "socket_connect_timeout": 3,
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+
+# --- Notifications ----------------------------------------------------------------
+# Every notification is a row in the database (notifications.Notification),
+# written in the same transaction as the change that caused it, and delivered
+# by a Celery task after commit. See notifications/services.py for the
+# delivery semantics (at-least-once, with a lease on the row being sent).
+# Optional clinic inbox that also receives "new request" emails ("" = none).
+PORTAL_CLINIC_NOTIFY_EMAIL = env.str("PORTAL_CLINIC_NOTIFY_EMAIL", default="")
+# Chat webhook (Slack/Teams/Mattermost-style JSON POST) for staff ("" = off).
+PORTAL_STAFF_WEBHOOK_URL = env.str("PORTAL_STAFF_WEBHOOK_URL", default="")
+PORTAL_STAFF_WEBHOOK_TIMEOUT = env.int("PORTAL_STAFF_WEBHOOK_TIMEOUT", default=10)
+# Pick any Django email backend by dotted path (e.g. an email provider's);
+# empty keeps the backend that EMAIL_URL chose.
+EMAIL_BACKEND = env.str("PORTAL_EMAIL_BACKEND", default="") or EMAIL_CONFIG["EMAIL_BACKEND"]
+# SMTP must not hang a delivery longer than its lease.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Sends tried before a notification is marked failed (shown to staff).
+PORTAL_NOTIFY_MAX_ATTEMPTS = env.int("PORTAL_NOTIFY_MAX_ATTEMPTS", default=8)
+# Retry n waits base * 2**(n-1) seconds, at most PORTAL_NOTIFY_RETRY_MAX_SECONDS.
+PORTAL_NOTIFY_RETRY_BASE_SECONDS = env.int("PORTAL_NOTIFY_RETRY_BASE_SECONDS", default=30)
+PORTAL_NOTIFY_RETRY_MAX_SECONDS = env.int("PORTAL_NOTIFY_RETRY_MAX_SECONDS", default=60 * 60)
+# How long a worker owns a row it is sending; after that the sweep may take it
+# over. Longer than any send can take (EMAIL_TIMEOUT, webhook timeout, task limit).
+PORTAL_NOTIFY_CLAIM_SECONDS = env.int("PORTAL_NOTIFY_CLAIM_SECONDS", default=10 * 60)
+# The sweep re-publishes rows that have been due for longer than this.
+PORTAL_NOTIFY_SWEEP_AFTER_SECONDS = env.int("PORTAL_NOTIFY_SWEEP_AFTER_SECONDS", default=120)
+PORTAL_NOTIFY_SWEEP_INTERVAL_SECONDS = env.int("PORTAL_NOTIFY_SWEEP_INTERVAL_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE = {
+    "notifications-sweep": {
+        "task": "notifications.tasks.notification_sweep_task",
+        "schedule": float(PORTAL_NOTIFY_SWEEP_INTERVAL_SECONDS),
+        # A sweep that waited longer than one interval is replaced by the next.
+        "options": {"expires": float(PORTAL_NOTIFY_SWEEP_INTERVAL_SECONDS)},
+    },
+}
+_longest_retry_delay = min(
+    PORTAL_NOTIFY_RETRY_BASE_SECONDS * 2 ** max(PORTAL_NOTIFY_MAX_ATTEMPTS - 2, 0),
+    PORTAL_NOTIFY_RETRY_MAX_SECONDS,
+)
+if max(_longest_retry_delay, PORTAL_NOTIFY_CLAIM_SECONDS) >= CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must exceed the longest notification retry delay "
+        f"({_longest_retry_delay} s) and PORTAL_NOTIFY_CLAIM_SECONDS."
+    )
 
 # --- Security -------------------------------------------------------------------
 SESSION_COOKIE_AGE = env.int("PORTAL_SESSION_SECONDS", default=8 * 60 * 60)

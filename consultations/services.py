@@ -8,6 +8,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from notifications.events import notify_request_submitted
 from uploads.services import photo_objects_delete, photo_store
 from uploads.validation import PhotoFacts
 
@@ -90,6 +91,7 @@ def consultation_submit(
                     facts=photo.facts,
                     written_keys=written_keys,
                 )
+            notify_request_submitted(consultation)
     except IntegrityError:
         photo_objects_delete(written_keys)
         # A concurrent twin of this submission committed first: answer with it.

@@ -222,10 +222,14 @@ def celery_app_on_broker(redis_url):
 
 def _reset_broker_pools(app):
     # Celery caches connections for the broker it first saw; drop them.
+    from kombu import pools
+
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    # kombu's global producer pools still hold the closed connection pool.
+    pools.reset()
 
 
 @pytest.fixture
@@ -250,7 +254,8 @@ def celery_worker(celery_app_on_broker, redis_url, transactional_db, private_roo
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": _database_url_for_subprocess(),
         "CELERY_BROKER_URL": redis_url,
-        "EMAIL_URL": f"filemail://{mail_dir}",
+        # django-environ drops one leading slash of the path.
+        "EMAIL_URL": f"filemail:///{mail_dir}",
         "PORTAL_SITE_URL": settings.PORTAL_SITE_URL,
         "PORTAL_PRIVATE_FILES_ROOT": str(private_root),
     }

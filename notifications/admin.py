@@ -1,0 +1,64 @@
+from django.contrib import admin, messages
+
+from .models import Notification, NotificationStatus
+from .services import notifications_retry
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox, read-only: what was sent to whom, and what failed."""
+
+    list_display = [
+        "id",
+        "consultation",
+        "event",
+        "channel",
+        "recipient_label",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+    ]
+    list_filter = ["status", "event", "channel", "created_at"]
+    search_fields = ["=consultation__reference"]
+    list_select_related = ["consultation"]
+    date_hierarchy = "created_at"
+    # The patient's address is read at send time and never shown here.
+    fields = [
+        "consultation",
+        "event",
+        "channel",
+        "recipient_kind",
+        "recipient_user",
+        "recipient_address",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "updated_at",
+        "next_attempt_at",
+        "claimed_until",
+        "sent_at",
+    ]
+    readonly_fields = fields
+    actions = ["retry_now"]
+
+    @admin.display(description="recipient")
+    def recipient_label(self, obj: Notification) -> str:
+        return obj.recipient_label
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Retry now (failed notifications)")
+    def retry_now(self, request, queryset) -> None:
+        ids = list(queryset.filter(status=NotificationStatus.FAILED).values_list("pk", flat=True))
+        count = notifications_retry(notification_ids=ids)
+        self.message_user(request, f"{count} failed notification(s) queued again.", messages.INFO)

@@ -1,0 +1,121 @@
+"""Transports: one small class per channel, each with ``send(notification)``.
+
+A transport raises ``TransportError`` when a send failed, saying whether
+trying again later can help (a server that is down) or not (an address the
+server refuses), and ``RecipientGone`` when there is nobody to send to any
+more (a deactivated user, a webhook switched off). Adding SMS is one more
+class here and one entry in ``CHANNELS``; callers do not change.
+"""
+
+import json
+import smtplib
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+
+from .content import email_render, webhook_payload
+from .models import Channel, Notification, RecipientKind
+
+
+class TransportError(Exception):
+    """A send failed. The message must carry no PHI: it is stored and logged."""
+
+    def __init__(self, message: str, *, retryable: bool = True):
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
+
+
+class RecipientGone(Exception):
+    """Nobody to send to any more; the notification is cancelled, not failed."""
+
+
+class Transport:
+    def send(self, notification: Notification) -> None:
+        raise NotImplementedError
+
+
+def email_address_for(notification: Notification) -> str:
+    kind = notification.recipient_kind
+    if kind == RecipientKind.PATIENT:
+        address = notification.consultation.email
+    elif kind == RecipientKind.USER:
+        user = notification.recipient_user
+        if user is None or not user.is_active:
+            raise RecipientGone("staff user deleted or deactivated")
+        address = user.email
+    elif kind == RecipientKind.ADDRESS:
+        address = notification.recipient_address
+    else:
+        raise TransportError(f"email cannot go to {kind}", retryable=False)
+    if not address:
+        raise RecipientGone("recipient has no email address")
+    return address
+
+
+class EmailTransport(Transport):
+    """Django's email backend: SMTP, or any provider chosen by settings."""
+
+    def send(self, notification: Notification) -> None:
+        address = email_address_for(notification)
+        content = email_render(notification)
+        message = EmailMultiAlternatives(
+            subject=content.subject,
+            body=content.text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[address],
+            headers={"X-Portal-Notification": str(notification.pk)},
+        )
+        message.attach_alternative(content.html, "text/html")
+        try:
+            message.send()
+        except smtplib.SMTPResponseException as error:
+            # 4xx: try later; 5xx: the server refuses this message for good.
+            raise TransportError(
+                f"SMTP {error.smtp_code}", retryable=not 500 <= error.smtp_code < 600
+            ) from error
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = sorted({code for code, _ in error.recipients.values()})
+            raise TransportError(
+                f"SMTP recipient refused {codes}", retryable=all(c < 500 for c in codes)
+            ) from error
+        except (smtplib.SMTPException, OSError) as error:
+            # Connection refused or dropped, timeouts, TLS trouble.
+            raise TransportError(type(error).__name__) from error
+
+
+class WebhookTransport(Transport):
+    """POSTs ``{"event", "reference", "link", "text"}`` as JSON to the staff chat."""
+
+    def send(self, notification: Notification) -> None:
+        url = settings.PORTAL_STAFF_WEBHOOK_URL
+        if not url:
+            raise RecipientGone("PORTAL_STAFF_WEBHOOK_URL is not set")
+        if not url.startswith(("https://", "http://")):
+            raise TransportError("webhook URL must be http(s)", retryable=False)
+        body = json.dumps(webhook_payload(notification)).encode()
+        request = urllib.request.Request(  # noqa: S310 - scheme checked above
+            url, data=body, method="POST", headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(  # noqa: S310
+                request, timeout=settings.PORTAL_STAFF_WEBHOOK_TIMEOUT
+            ) as response:
+                response.read(1024)
+        except urllib.error.HTTPError as error:
+            retryable = error.code >= 500 or error.code in (408, 429)
+            raise TransportError(f"webhook HTTP {error.code}", retryable=retryable) from error
+        except (urllib.error.URLError, OSError) as error:
+            raise TransportError(f"webhook {type(error).__name__}") from error
+
+
+CHANNELS: dict[str, type[Transport]] = {
+    Channel.EMAIL: EmailTransport,
+    Channel.WEBHOOK: WebhookTransport,
+}
+
+
+def transport_for(channel: str) -> Transport:
+    return CHANNELS[channel]()

@@ -1,0 +1,62 @@
+"""What a notification says, rendered from templates when it is sent.
+
+Templates live in ``templates/emails/<event>-subject.txt``, ``-body.txt`` and
+``-body.html``. Their context has the clinic's name, the request's reference
+and one absolute link; nothing the patient typed is ever given to them.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from .links import patient_status_url, staff_case_url
+from .models import Notification, RecipientKind
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def notification_link(notification: Notification) -> str:
+    consultation = notification.consultation
+    if notification.recipient_kind == RecipientKind.PATIENT:
+        return patient_status_url(consultation)
+    return staff_case_url(consultation.reference)
+
+
+def notification_context(notification: Notification) -> dict:
+    return {
+        "clinic_name": settings.PORTAL_CLINIC_NAME,
+        "site_url": settings.PORTAL_SITE_URL,
+        "reference": notification.consultation.reference,
+        "link": notification_link(notification),
+        "event": notification.event,
+    }
+
+
+def email_render(notification: Notification) -> RenderedEmail:
+    context = notification_context(notification)
+    prefix = f"emails/{notification.event}"
+    subject = render_to_string(f"{prefix}-subject.txt", context)
+    return RenderedEmail(
+        # A header must be one line.
+        subject=" ".join(subject.split()),
+        text=render_to_string(f"{prefix}-body.txt", context),
+        html=render_to_string(f"{prefix}-body.html", context),
+    )
+
+
+def webhook_payload(notification: Notification) -> dict:
+    context = notification_context(notification)
+    subject = email_render(notification).subject
+    return {
+        "event": notification.event,
+        "reference": context["reference"],
+        "link": context["link"],
+        # Slack, Mattermost and Teams-style incoming webhooks show "text".
+        "text": f"{subject}: {context['link']}",
+    }
