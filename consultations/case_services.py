@@ -11,6 +11,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from notifications.events import (
+    notify_case_routed,
+    notify_more_info_requested,
+    notify_patient_replied,
+    notify_review_recorded,
+)
 from uploads.services import photo_objects_delete, photo_store
 
 from .access import user_role
@@ -91,6 +97,7 @@ def consultation_request_info(
             note="More information requested from the patient.",
         )
         InformationRequest.objects.create(request=updated, asked_by=by, question=question)
+        notify_more_info_requested(updated)
         return updated
 
 
@@ -130,6 +137,7 @@ def consultation_patient_reply(
                     facts=photo.facts,
                     written_keys=written_keys,
                 )
+            notify_patient_replied(updated)
     except TransitionRefused:
         raise
     except Exception as error:
@@ -153,7 +161,7 @@ def consultation_route(
     if not active_surgeons().filter(pk=surgeon.pk).exists():
         raise TransitionRefused("Cases can only be routed to an active surgeon.")
     with transaction.atomic():
-        return _transition(
+        updated = _transition(
             consultation=consultation,
             action=Action.ROUTE,
             by=by,
@@ -161,6 +169,8 @@ def consultation_route(
             note=note,
             surgeon=surgeon,
         )
+        notify_case_routed(updated, surgeon)
+        return updated
 
 
 def consultation_record_review(
@@ -179,6 +189,7 @@ def consultation_record_review(
         SurgeonReview.objects.create(
             request=updated, surgeon=by, recommendation=recommendation, assessment=assessment
         )
+        notify_review_recorded(updated)
         return updated
 
 

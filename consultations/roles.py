@@ -1,6 +1,6 @@
 """The clinic's staff roles, as Django groups with the permissions each needs."""
 
-from django.apps import apps as global_apps
+from django.contrib.auth.models import Group, Permission
 
 COORDINATORS = "coordinators"
 SURGEONS = "surgeons"
@@ -12,6 +12,8 @@ ROLE_PERMISSIONS = {
         ("consultations", "add_internalnote"),
         ("consultations", "view_internalnote"),
         ("uploads", "view_photo"),
+        # To see and retry undelivered notifications in the admin.
+        ("notifications", "view_notification"),
     ],
     SURGEONS: [
         ("consultations", "view_consultationrequest"),
@@ -21,14 +23,12 @@ ROLE_PERMISSIONS = {
 }
 
 
-def ensure_role_groups(apps=global_apps) -> None:
+def ensure_role_groups() -> None:
     """Create the role groups and grant their permissions; safe to run again.
 
-    Called by a data migration (with the historical ``apps``) and after every
-    ``migrate``/``flush``, so the roles exist even if someone deleted them.
+    Runs after every ``migrate`` (and a test ``flush``), so the roles exist and
+    carry today's permissions even if someone edited or deleted them.
     """
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
     for group_name, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=group_name)
         for app_label, codename in perms:

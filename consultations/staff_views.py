@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from notifications.selectors import notifications_failed_count
+
 from . import case_services
 from .access import consultations_visible_to, get_consultation_for, user_role
 from .models import ConsultationRequest, Status
@@ -86,7 +88,14 @@ def case_queue(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(
-        request, "staff/queue.html", {"form": form, "page": page, "query": query.urlencode()}
+        request,
+        "staff/queue.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "failed_notifications": notifications_failed_count(),
+        },
     )
 
 

@@ -193,6 +193,16 @@ class WorkerProcess:
         self.process.wait(10)
 
 
+def _die_with_parent():
+    """Linux: the worker gets SIGKILL if the test process dies without cleaning up,
+    so no stray worker is left to take the next run's tasks."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 def _database_url_for_subprocess() -> str:
     from django.db import connection
 
@@ -232,23 +242,11 @@ def _reset_broker_pools(app):
     pools.reset()
 
 
-@pytest.fixture
-def celery_worker(celery_app_on_broker, redis_url, transactional_db, private_root, tmp_path):
-    """A `celery worker` subprocess sharing this test's database and private storage.
-
-    Tests using it must commit what the worker should see: the fixture pulls in
-    ``transactional_db``. Sent emails land as files in ``worker.mail_dir``.
-    """
-    import subprocess
-    import sys
-    import time
-
+def worker_env(*, redis_url: str, mail_dir, private_root) -> dict:
+    """Environment for a worker subprocess that shares this test's database,
+    private storage (local or S3) and site URL; mail goes to files in mail_dir."""
     from django.conf import settings
 
-    mail_dir = tmp_path / "worker-mail"
-    mail_dir.mkdir()
-    log_path = tmp_path / "worker.log"
-    private = settings.STORAGES["private"]
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -259,6 +257,7 @@ def celery_worker(celery_app_on_broker, redis_url, transactional_db, private_roo
         "PORTAL_SITE_URL": settings.PORTAL_SITE_URL,
         "PORTAL_PRIVATE_FILES_ROOT": str(private_root),
     }
+    private = settings.STORAGES["private"]
     if private["BACKEND"].startswith("storages."):
         options = private["OPTIONS"]
         env.update(
@@ -269,34 +268,34 @@ def celery_worker(celery_app_on_broker, redis_url, transactional_db, private_roo
             AWS_SECRET_ACCESS_KEY=options["secret_key"],
             AWS_S3_ADDRESSING_STYLE="path",
         )
-    name = f"test-{uuid.uuid4().hex[:8]}@%h"
+    return env
+
+
+def start_worker(*, app, env: dict, log_path, prefix: str = "test"):
+    """Start `celery worker` and return once it answers a ping addressed to it."""
+    import subprocess
+    import sys
+    import time
+
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}@portal-tests"
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
+    command += ["--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", name]
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "-n",
-                name,
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
         )
-    worker = WorkerProcess(process, mail_dir, log_path)
     deadline = time.monotonic() + 30
-    while not celery_app_on_broker.control.ping(timeout=0.5):
+    # Ping this worker by name: a stray worker on the same broker must not count.
+    while not app.control.ping(destination=[name], timeout=0.5):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            pytest.fail(f"Celery worker did not start:\n{worker.log()}")
-    yield worker
+            pytest.fail(f"Celery worker did not start:\n{log_path.read_text()}")
+    return process
+
+
+def stop_worker(process) -> None:
+    import subprocess
+
     if process.poll() is None:
         process.terminate()
         try:
@@ -304,6 +303,22 @@ def celery_worker(celery_app_on_broker, redis_url, transactional_db, private_roo
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
+
+
+@pytest.fixture
+def celery_worker(celery_app_on_broker, redis_url, transactional_db, private_root, tmp_path):
+    """A `celery worker` subprocess sharing this test's database and private storage.
+
+    Tests using it must commit what the worker should see: the fixture pulls in
+    ``transactional_db``. Sent emails land as files in ``worker.mail_dir``.
+    """
+    mail_dir = tmp_path / "worker-mail"
+    mail_dir.mkdir()
+    log_path = tmp_path / "worker.log"
+    env = worker_env(redis_url=redis_url, mail_dir=mail_dir, private_root=private_root)
+    process = start_worker(app=celery_app_on_broker, env=env, log_path=log_path)
+    yield WorkerProcess(process, mail_dir, log_path)
+    stop_worker(process)
 
 
 # --- Staff roles ---------------------------------------------------------------

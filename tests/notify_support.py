@@ -6,9 +6,10 @@ import os
 import time
 from pathlib import Path
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 from consultations.roles import COORDINATORS, SURGEONS
+from tests.staff import make_user
 from tests.submission import PATIENT
 
 # Everything the patient typed that could identify them or their health.
@@ -34,24 +35,12 @@ def assert_no_phi(*texts: str) -> None:
 
 
 def coordinator(username: str, *, active: bool = True, email_address: str = "") -> User:
-    user = User.objects.create_user(
-        username,
-        email=email_address or f"{username}@clinic.example",
-        password="irrelevant-password-123",
-        is_active=active,
-        is_staff=True,
-    )
-    # get_or_create: a transactional test's flush removes the migration's groups.
-    user.groups.add(Group.objects.get_or_create(name=COORDINATORS)[0])
-    return user
+    extra = {"email": email_address} if email_address else {}
+    return make_user(username, COORDINATORS, is_active=active, is_staff=True, **extra)
 
 
 def surgeon(username: str) -> User:
-    user = User.objects.create_user(
-        username, email=f"{username}@clinic.example", password="irrelevant-password-123"
-    )
-    user.groups.add(Group.objects.get_or_create(name=SURGEONS)[0])
-    return user
+    return make_user(username, SURGEONS)
 
 
 def mail_files_messages(mail_dir: Path) -> list[email.message.EmailMessage]:
@@ -87,35 +76,10 @@ def env_path(name: str) -> Path:
 
 def spawn_worker(*, app, redis_url: str, mail_dir: Path, log_path: Path):
     """Another `celery worker` like the conftest's, writing mail into the same directory."""
-    import subprocess
-    import sys
-    import uuid
-
     from django.conf import settings
 
-    from tests.conftest import _database_url_for_subprocess
+    from tests.conftest import start_worker, worker_env
 
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": _database_url_for_subprocess(),
-        "CELERY_BROKER_URL": redis_url,
-        # django-environ drops one leading slash of the path.
-        "EMAIL_URL": f"filemail:///{mail_dir}",
-        "PORTAL_SITE_URL": settings.PORTAL_SITE_URL,
-    }
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
-            + ["--loglevel=INFO", "--without-gossip", "--without-mingle"]
-            + ["-n", f"second-{uuid.uuid4().hex[:8]}@%h"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while len(app.control.ping(timeout=0.5)) < 1:
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(f"second worker did not start:\n{log_path.read_text()}")
-    return process
+    private_root = settings.STORAGES["private"]["OPTIONS"].get("location", "")
+    env = worker_env(redis_url=redis_url, mail_dir=mail_dir, private_root=private_root)
+    return start_worker(app=app, env=env, log_path=log_path, prefix="second")

@@ -12,7 +12,7 @@ def make_user(username: str, group: str | None = None, **extra):
     user = get_user_model().objects.create_user(
         username=username,
         password=PASSWORD,
-        email=f"{username}@clinic.example",
+        email=extra.pop("email", f"{username}@clinic.example"),
         first_name=username.capitalize(),
         last_name="Staff",
         **extra,

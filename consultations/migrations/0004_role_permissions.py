@@ -1,7 +1,22 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from consultations.roles import ensure_role_groups
+# Frozen as of this migration; consultations.roles keeps the current list and
+# re-applies it after every migrate.
+ROLE_PERMISSIONS = {
+    "coordinators": [
+        ("consultations", "view_consultationrequest"),
+        ("consultations", "change_consultationrequest"),
+        ("consultations", "add_internalnote"),
+        ("consultations", "view_internalnote"),
+        ("uploads", "view_photo"),
+    ],
+    "surgeons": [
+        ("consultations", "view_consultationrequest"),
+        ("consultations", "add_surgeonreview"),
+        ("uploads", "view_photo"),
+    ],
+}
 
 
 def grant(apps, schema_editor):
@@ -10,7 +25,14 @@ def grant(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    ensure_role_groups(apps)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for group_name, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        for app_label, codename in perms:
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
 
 
 class Migration(migrations.Migration):
