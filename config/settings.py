@@ -188,6 +188,20 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# --- Photo processing -----------------------------------------------------------
+# After a request is committed, a Celery task per photo writes upright,
+# metadata-free renditions (review, display, thumbnail) and deletes the upload.
+# Storage errors are retried with exponential backoff (with jitter, capped);
+# when the retries run out the photo is marked failed with a reason staff see.
+PORTAL_PHOTO_MAX_RETRIES = env.int("PORTAL_PHOTO_MAX_RETRIES", default=6)
+PORTAL_PHOTO_RETRY_BACKOFF_SECONDS = env.int("PORTAL_PHOTO_RETRY_BACKOFF_SECONDS", default=10)
+PORTAL_PHOTO_RETRY_BACKOFF_MAX_SECONDS = env.int(
+    "PORTAL_PHOTO_RETRY_BACKOFF_MAX_SECONDS", default=600
+)
+# Presigned photo URLs handed out by the staff photo view; short on purpose:
+# the browser follows the redirect at once and nobody should bookmark them.
+PORTAL_PHOTO_URL_EXPIRY_SECONDS = min(PRIVATE_URL_EXPIRY_SECONDS, 60)
+
 # --- Security -------------------------------------------------------------------
 SESSION_COOKIE_AGE = env.int("PORTAL_SESSION_SECONDS", default=8 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True

@@ -8,7 +8,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from uploads.services import photo_objects_delete, photo_store
+from uploads.services import photo_objects_delete, photo_process_on_commit, photo_store
 from uploads.validation import PhotoFacts
 
 from .models import ConsultationRequest, PriorTreatment, RequestConcern, new_reference
@@ -84,12 +84,13 @@ def consultation_submit(
                 for entry in treatments
             )
             for photo in photos:
-                photo_store(
+                stored = photo_store(
                     request=consultation,
                     upload=photo.upload,
                     facts=photo.facts,
                     written_keys=written_keys,
                 )
+                photo_process_on_commit(photo_id=stored.id)
     except IntegrityError:
         photo_objects_delete(written_keys)
         # A concurrent twin of this submission committed first: answer with it.

@@ -1,9 +1,16 @@
+import io
 import logging
 import uuid
 
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
 from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
 
-from .models import Photo
+from .models import Photo, ProcessingStatus, Rendition
+from .processing import PhotoUndecodable, render_photo
 from .storage import private_storage
 from .validation import PhotoFacts
 
@@ -42,3 +49,149 @@ def photo_objects_delete(keys: list[str]) -> None:
             storage.delete(key)
         except Exception:  # noqa: BLE001 - cleanup must try every key
             logger.exception("could not delete orphaned private object key=%s", key)
+
+
+# --- Processing: renditions from the stored upload --------------------------
+
+# Errors from talking to storage (disk, S3 over the network): another attempt
+# later may well succeed. Decoding problems are PhotoUndecodable instead.
+STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
+
+
+class RetryableStorageError(Exception):
+    """Storage could not be read or written; the task should try again later."""
+
+
+def rendition_key(*, photo_id: uuid.UUID, name: str, extension: str) -> str:
+    # Derived from the photo id alone, so a second run writes the same keys.
+    return f"renditions/{photo_id}/{name}.{extension}"
+
+
+def photo_process(*, photo_id: uuid.UUID | str) -> str:
+    """Make a photo's renditions, mark it ready and delete the raw upload.
+
+    Idempotent: the row is locked for the whole run, so a redelivered task
+    waits and then finds the work done. Returns the resulting status. Raises
+    RetryableStorageError when storage fails; a photo that cannot be decoded
+    is marked failed here, since retrying cannot change its bytes.
+    """
+    with transaction.atomic():
+        photo = Photo.objects.select_for_update().filter(pk=photo_id).first()
+        if photo is None:
+            # Deleted since it was queued (e.g. its request was erased).
+            logger.info("photo processing skipped, photo gone photo=%s", photo_id)
+            return "gone"
+        if photo.status == ProcessingStatus.PENDING:
+            _render_and_store(photo)
+    if photo.status == ProcessingStatus.READY and photo.original_deleted_at is None:
+        # After the commit: if the commit had failed we would still need it.
+        _original_delete(photo)
+    return photo.status
+
+
+def _render_and_store(photo: Photo) -> None:
+    storage = private_storage()
+    try:
+        with storage.open(photo.original_key, "rb") as stored:
+            data = io.BytesIO(stored.read())
+    except FileNotFoundError:
+        _mark_failed(photo, "The uploaded file is missing from storage.")
+        return
+    except STORAGE_ERRORS as error:
+        raise RetryableStorageError(type(error).__name__) from error
+
+    try:
+        rendered = render_photo(data, max_pixels=settings.PORTAL_MAX_PHOTO_PIXELS)
+    except PhotoUndecodable as error:
+        _mark_failed(photo, str(error))
+        return
+    finally:
+        data.close()
+
+    written: list[str] = []
+    try:
+        for image in rendered:
+            key = rendition_key(photo_id=photo.id, name=image.name, extension=image.extension)
+            _overwrite(storage, key, image.content)
+            written.append(key)
+    except STORAGE_ERRORS as error:
+        # The transaction rolls back; do not leave objects no row points to.
+        photo_objects_delete(written)
+        raise RetryableStorageError(type(error).__name__) from error
+
+    Rendition.objects.filter(photo=photo).delete()
+    Rendition.objects.bulk_create(
+        Rendition(
+            photo=photo,
+            name=image.name,
+            key=key,
+            content_type=image.content_type,
+            size=len(image.content),
+            width=image.width,
+            height=image.height,
+        )
+        for image, key in zip(rendered, written, strict=True)
+    )
+    photo.status = ProcessingStatus.READY
+    photo.failure_reason = ""
+    photo.processed_at = timezone.now()
+    photo.save(update_fields=["status", "failure_reason", "processed_at"])
+    logger.info("photo processed photo=%s renditions=%d", photo.id, len(written))
+
+
+def _overwrite(storage, key: str, content: bytes) -> None:
+    """Write ``key`` exactly, replacing what an interrupted earlier run left there.
+
+    The private storage never overwrites (it would pick another name), so the
+    stale object is removed first; the row lock keeps this free of races.
+    """
+    if storage.exists(key):
+        storage.delete(key)
+    saved = storage.save(key, ContentFile(content))
+    if saved != key:
+        raise OSError("storage stored the rendition under another key")
+
+
+def _original_delete(photo: Photo) -> None:
+    try:
+        private_storage().delete(photo.original_key)
+    except STORAGE_ERRORS as error:
+        raise RetryableStorageError(type(error).__name__) from error
+    Photo.objects.filter(pk=photo.pk, original_deleted_at__isnull=True).update(
+        original_deleted_at=timezone.now()
+    )
+    logger.info("photo upload deleted after processing photo=%s", photo.id)
+
+
+def _mark_failed(photo: Photo, reason: str) -> None:
+    photo.status = ProcessingStatus.FAILED
+    photo.failure_reason = reason[:300]
+    photo.processed_at = timezone.now()
+    photo.save(update_fields=["status", "failure_reason", "processed_at"])
+    logger.warning("photo processing failed photo=%s reason=%s", photo.id, reason)
+
+
+def photo_mark_failed(*, photo_id: uuid.UUID | str, reason: str) -> bool:
+    """Give up on a photo that is still pending; returns whether it was marked."""
+    with transaction.atomic():
+        photo = Photo.objects.select_for_update().filter(pk=photo_id).first()
+        if photo is None or photo.status != ProcessingStatus.PENDING:
+            return False
+        _mark_failed(photo, reason)
+    return True
+
+
+def photo_process_on_commit(*, photo_id: uuid.UUID) -> None:
+    """Queue processing once the photo's row is committed (and never if it is not)."""
+    from .tasks import photo_process_task
+
+    # robust: a broker outage must not turn a stored request into an error
+    # page; the photo stays visibly "processing" and the failure is logged.
+    transaction.on_commit(lambda: photo_process_task.delay(str(photo_id)), robust=True)
+
+
+def photo_download_name(*, photo: Photo, rendition: Rendition) -> str:
+    """E.g. CR-7K4M-Q2XP-photo-2-display.jpg: reference, position, rendition."""
+    position = list(photo.request.photos.values_list("pk", flat=True)).index(photo.pk) + 1
+    extension = rendition.key.rsplit(".", 1)[-1]
+    return f"{photo.request.reference}-photo-{position}-{rendition.name}.{extension}"

@@ -1,0 +1,45 @@
+"""Thin Celery wrappers: ids in, service functions do the work."""
+
+import logging
+
+from celery import Task, shared_task
+from django.conf import settings
+
+from .services import RetryableStorageError, photo_mark_failed, photo_process
+
+logger = logging.getLogger(__name__)
+
+
+class PhotoProcessTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        """The last attempt failed: say so on the photo, where staff will see it."""
+        photo_id = args[0] if args else kwargs.get("photo_id")
+        if isinstance(exc, RetryableStorageError):
+            attempts = self.request.retries + 1
+            reason = f"Storage was unavailable ({exc}); gave up after {attempts} attempts."
+        else:
+            reason = f"Processing stopped on an unexpected error ({type(exc).__name__})."
+        try:
+            photo_mark_failed(photo_id=photo_id, reason=reason)
+        except Exception:
+            # Logged, not raised: Celery reports the original failure anyway.
+            logger.exception("could not mark photo failed photo=%s", photo_id)
+
+
+@shared_task(
+    bind=True,
+    base=PhotoProcessTask,
+    name="uploads.photo_process",
+    # Redelivered if the worker dies mid-way; the row lock makes a rerun safe.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # Only storage errors are retried; an undecodable photo is marked failed
+    # by the service and an unexpected error goes straight to on_failure.
+    autoretry_for=(RetryableStorageError,),
+    max_retries=settings.PORTAL_PHOTO_MAX_RETRIES,
+    retry_backoff=settings.PORTAL_PHOTO_RETRY_BACKOFF_SECONDS,
+    retry_backoff_max=settings.PORTAL_PHOTO_RETRY_BACKOFF_MAX_SECONDS,
+    retry_jitter=True,
+)
+def photo_process_task(self, photo_id: str) -> str:
+    return photo_process(photo_id=photo_id)
