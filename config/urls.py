@@ -5,5 +5,6 @@ admin.site.site_header = "Consultation portal administration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("staff/photos/", include("uploads.urls")),
     path("", include("consultations.urls")),
 ]

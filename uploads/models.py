@@ -66,6 +66,14 @@ class Photo(models.Model):
     def is_ready(self) -> bool:
         return self.status == ProcessingStatus.READY
 
+    @property
+    def thumbnail_rendition(self) -> "Rendition | None":
+        # Through .all() so that a page listing photos can prefetch renditions.
+        for rendition in self.renditions.all():
+            if rendition.name == RenditionName.THUMBNAIL:
+                return rendition
+        return None
+
 
 class Rendition(models.Model):
     """One image derived from a photo, stored privately under a key built from the photo id."""
