@@ -226,6 +226,11 @@ def _reset_broker_pools(app):
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    # kombu also keeps pools per broker URL in a global registry, which would
+    # hand the closed pool back to the next test on the same broker.
+    from kombu import pools
+
+    pools.reset()
 
 
 @pytest.fixture
@@ -287,10 +292,16 @@ def celery_worker(celery_app_on_broker, redis_url, transactional_db, private_roo
         )
     worker = WorkerProcess(process, mail_dir, log_path)
     deadline = time.monotonic() + 30
-    while not celery_app_on_broker.control.ping(timeout=0.5):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"Celery worker did not start:\n{worker.log()}")
+    try:
+        while not celery_app_on_broker.control.ping(timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"Celery worker did not start:\n{worker.log()}")
+    except BaseException:
+        # Teardown does not run when setup fails: a worker left running would
+        # keep taking tasks from the next tests' queue.
+        process.kill()
+        process.wait(5)
+        raise
     yield worker
     if process.poll() is None:
         process.terminate()
