@@ -41,20 +41,7 @@ class RenderedImage:
 def render_photo(fileobj: IO[bytes], *, max_pixels: int) -> list[RenderedImage]:
     """Decode one upload and return its review, display and thumbnail images."""
     try:
-        with warnings.catch_warnings():
-            # As in validation: refuse at our own limit, not twice Pillow's.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(fileobj, formats=list(ACCEPTED_FORMATS)) as source:
-                if source.width * source.height > max_pixels:
-                    raise PhotoUndecodable("The photo has more pixels than the configured limit.")
-                lossless = _is_lossless(source, fileobj)
-                source.load()
-                icc_profile = source.info.get("icc_profile")
-                # Orientation first: once the metadata is gone it cannot be applied.
-                upright = ImageOps.exif_transpose(source)
-            review = _normalise_mode(upright)
-            if review is not upright:
-                upright.close()
+        review, lossless, icc_profile = _decode_upright(fileobj, max_pixels=max_pixels)
     except PhotoUndecodable:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -83,6 +70,32 @@ def render_photo(fileobj: IO[bytes], *, max_pixels: int) -> list[RenderedImage]:
     finally:
         review.close()
     return rendered
+
+
+def _decode_upright(
+    fileobj: IO[bytes], *, max_pixels: int
+) -> tuple[Image.Image, bool, bytes | None]:
+    """The decoded pixels, turned upright; whether the source was lossless; its ICC profile."""
+    with warnings.catch_warnings():
+        # As in validation: refuse at our own limit, not twice Pillow's.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        source = Image.open(fileobj, formats=list(ACCEPTED_FORMATS))
+    try:
+        if source.width * source.height > max_pixels:
+            raise PhotoUndecodable("The photo has more pixels than the configured limit.")
+        lossless = _is_lossless(source, fileobj)
+        source.load()
+        icc_profile = source.info.get("icc_profile")
+        # Orientation first: once the metadata is gone it cannot be applied.
+        # In place, so that no second full-size copy is held afterwards.
+        ImageOps.exif_transpose(source, in_place=True)
+        upright = _normalise_mode(source)
+    except BaseException:
+        source.close()
+        raise
+    if upright is not source:
+        source.close()
+    return upright, lossless, icc_profile
 
 
 def _fit(image: Image.Image, long_side: int) -> Image.Image:
