@@ -198,6 +198,12 @@ PORTAL_PHOTO_RETRY_BACKOFF_SECONDS = env.int("PORTAL_PHOTO_RETRY_BACKOFF_SECONDS
 PORTAL_PHOTO_RETRY_BACKOFF_MAX_SECONDS = env.int(
     "PORTAL_PHOTO_RETRY_BACKOFF_MAX_SECONDS", default=600
 )
+# Photos still pending this long are queued again by the periodic task
+# `uploads.photos_requeue_pending` (schedule it with Celery beat, e.g. every
+# 10 minutes). Keep it above the whole retry schedule (about 10 minutes with the
+# defaults): re-queueing a photo that is still being retried is harmless, but
+# starts a second chain of attempts.
+PORTAL_PHOTO_REQUEUE_AFTER_SECONDS = env.int("PORTAL_PHOTO_REQUEUE_AFTER_SECONDS", default=15 * 60)
 # Presigned photo URLs handed out by the staff photo view; short on purpose:
 # the browser follows the redirect at once and nobody should bookmark them.
 PORTAL_PHOTO_URL_EXPIRY_SECONDS = min(PRIVATE_URL_EXPIRY_SECONDS, 60)

@@ -403,3 +403,77 @@ def test_a_submission_queues_its_photos_only_once_committed(
 
     assert {p.status for p in Photo.objects.all()} == {ProcessingStatus.READY}
     assert Rendition.objects.count() == 6
+
+
+# --- Nothing waits forever; failed photos can be tried again -----------------
+
+
+def test_the_sweep_queues_photos_left_pending_and_only_those(private_root, time_machine):
+    import datetime
+
+    from django.utils import timezone
+
+    from uploads.services import photo_mark_failed, photos_requeue_pending
+
+    time_machine.move_to(timezone.now() - datetime.timedelta(hours=1))
+    forgotten = stored_photo(image_bytes("JPEG", (64, 48)))
+    failed = stored_photo(image_bytes("JPEG", (64, 48)))
+    photo_mark_failed(photo_id=failed.id, reason="The photo could not be decoded (OSError).")
+    time_machine.move_to(timezone.now() + datetime.timedelta(hours=1))
+    recent = stored_photo(image_bytes("JPEG", (64, 48)))
+
+    # Eager here: queueing means processing at once.
+    assert photos_requeue_pending(older_than=datetime.timedelta(minutes=15)) == 1
+
+    statuses = dict(Photo.objects.values_list("pk", "status"))
+    assert statuses == {
+        forgotten.pk: ProcessingStatus.READY,
+        failed.pk: ProcessingStatus.FAILED,
+        recent.pk: ProcessingStatus.PENDING,
+    }
+
+
+def test_a_photo_failed_by_a_storage_outage_can_be_processed_again(
+    storage_view, monkeypatch, django_capture_on_commit_callbacks
+):
+    from uploads.services import photo_reprocess
+
+    photo = stored_photo(image_bytes("JPEG", (640, 480)))
+    with monkeypatch.context() as patched:
+        failing_saves(patched, storage_view, failures=None)
+        apply_with_retries(patched, photo.id)
+    photo.refresh_from_db()
+    assert photo.status == ProcessingStatus.FAILED
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert photo_reprocess(photo_id=photo.id) is True
+
+    photo.refresh_from_db()
+    assert (photo.status, photo.failure_reason) == (ProcessingStatus.READY, "")
+    assert len(storage_view.keys()) == 3
+    # A ready photo is not processed again.
+    assert photo_reprocess(photo_id=photo.id) is False
+
+
+def test_the_admin_action_processes_failed_photos_again(
+    client, private_root, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.models import User
+    from django.urls import reverse
+
+    from uploads.services import photo_mark_failed
+
+    failed = stored_photo(image_bytes("JPEG", (64, 48)))
+    photo_mark_failed(photo_id=failed.id, reason="Storage was unavailable (OSError).")
+    client.force_login(User.objects.create_superuser("admin", password="x" * 16))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:uploads_photo_changelist"),
+            {"action": "process_again", "_selected_action": [str(failed.pk)]},
+            follow=True,
+        )
+
+    assert "1 photo(s) queued for processing again." in response.content.decode()
+    failed.refresh_from_db()
+    assert failed.status == ProcessingStatus.READY

@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.template.loader import render_to_string
 
 from .models import Photo, PhotoAccess, Rendition
+from .services import photo_reprocess
 
 
 class RenditionInline(admin.TabularInline):
@@ -22,10 +23,23 @@ class PhotoAdmin(admin.ModelAdmin):
     search_fields = ["=request__reference", "=id"]
     readonly_fields = ["preview", *[f.name for f in Photo._meta.fields]]
     inlines = [RenditionInline]
+    actions = ["process_again"]
 
     @admin.display(description="Thumbnail")
     def preview(self, photo):
         return render_to_string("uploads/photo_thumb.html", {"photo": photo})
+
+    @admin.action(description="Process failed photos again", permissions=["change"])
+    def process_again(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        queued = sum(photo_reprocess(photo_id=photo_id) for photo_id in ids)
+        self.message_user(request, f"{queued} photo(s) queued for processing again.")
+        if queued < len(ids):
+            self.message_user(
+                request,
+                f"{len(ids) - queued} photo(s) skipped: only failed photos can be processed again.",
+                messages.WARNING,
+            )
 
 
 @admin.register(PhotoAccess)

@@ -1,3 +1,4 @@
+import datetime
 import io
 import logging
 import uuid
@@ -203,3 +204,46 @@ def photo_access_record(*, user, photo: Photo, rendition: str, ip_address: str |
         user=user, photo=photo, rendition=rendition, ip_address=ip_address or None
     )
     logger.info("photo viewed photo=%s rendition=%s user=%s", photo.id, rendition, user.pk)
+
+
+def photos_requeue_pending(*, older_than: datetime.timedelta) -> int:
+    """Queue again every photo still pending after ``older_than``; returns how many.
+
+    The queueing after commit can be lost (broker down at that moment, a
+    message dropped); this sweep makes sure no photo waits forever. Safe to
+    run at any time: processing a photo that is already done changes nothing.
+    """
+    from .tasks import photo_process_task
+
+    cutoff = timezone.now() - older_than
+    ids = list(
+        Photo.objects.filter(status=ProcessingStatus.PENDING, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    for photo_id in ids:
+        photo_process_task.delay(str(photo_id))
+    if ids:
+        logger.warning("re-queued photos still pending count=%d", len(ids))
+    return len(ids)
+
+
+def photo_reprocess(*, photo_id: uuid.UUID) -> bool:
+    """Try a failed photo again (e.g. after a storage outage); returns whether it was queued.
+
+    Only while its upload still exists: a photo fails before the upload is
+    deleted, so this is the normal case.
+    """
+    with transaction.atomic():
+        photo = Photo.objects.select_for_update().filter(pk=photo_id).first()
+        if photo is None or photo.status != ProcessingStatus.FAILED:
+            return False
+        if photo.original_deleted_at is not None:
+            return False
+        photo.status = ProcessingStatus.PENDING
+        photo.failure_reason = ""
+        photo.processed_at = None
+        photo.save(update_fields=["status", "failure_reason", "processed_at"])
+        photo_process_on_commit(photo_id=photo.id)
+    logger.info("photo queued for processing again photo=%s", photo_id)
+    return True

@@ -1,11 +1,17 @@
 """Thin Celery wrappers: ids in, service functions do the work."""
 
+import datetime
 import logging
 
 from celery import Task, shared_task
 from django.conf import settings
 
-from .services import RetryableStorageError, photo_mark_failed, photo_process
+from .services import (
+    RetryableStorageError,
+    photo_mark_failed,
+    photo_process,
+    photos_requeue_pending,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,3 +49,11 @@ class PhotoProcessTask(Task):
 )
 def photo_process_task(self, photo_id: str) -> str:
     return photo_process(photo_id=photo_id)
+
+
+@shared_task(name="uploads.photos_requeue_pending")
+def photos_requeue_pending_task() -> int:
+    """Periodic sweep (Celery beat): queue photos whose processing was never queued or lost."""
+    return photos_requeue_pending(
+        older_than=datetime.timedelta(seconds=settings.PORTAL_PHOTO_REQUEUE_AFTER_SECONDS)
+    )

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+from storages.backends.s3 import S3Storage
 
 from .access import photo_for_user
 from .models import Rendition, RenditionName
@@ -60,8 +61,6 @@ def photo_rendition(request: HttpRequest, photo_id: uuid.UUID, rendition: str) -
 
 def _can_presign(storage) -> bool:
     # S3Storage signs URLs; LocalPrivateStorage deliberately has no URL at all.
-    from storages.backends.s3 import S3Storage
-
     return isinstance(storage, S3Storage)
 
 
