@@ -357,7 +357,13 @@ def test_a_storage_failure_that_lasts_is_retried_with_backoff_then_marked_failed
 
 
 def test_the_retry_schedule_is_exponential_with_a_cap(settings):
-    assert photo_process_task.autoretry_for == (RetryableStorageError,)
+    from django.db import InterfaceError, OperationalError
+
+    assert photo_process_task.autoretry_for == (
+        RetryableStorageError,
+        OperationalError,
+        InterfaceError,
+    )
     assert photo_process_task.retry_backoff == settings.PORTAL_PHOTO_RETRY_BACKOFF_SECONDS
     assert photo_process_task.retry_backoff_max == settings.PORTAL_PHOTO_RETRY_BACKOFF_MAX_SECONDS
     assert photo_process_task.retry_jitter is True

@@ -76,6 +76,8 @@ def photo_process(*, photo_id: uuid.UUID | str) -> str:
     RetryableStorageError when storage fails; a photo that cannot be decoded
     is marked failed here, since retrying cannot change its bytes.
     """
+    # The lock is held while storage is read and written (a second or two):
+    # a duplicate delivery of this task waits here rather than racing.
     with transaction.atomic():
         photo = Photo.objects.select_for_update().filter(pk=photo_id).first()
         if photo is None:

@@ -5,6 +5,7 @@ import logging
 
 from celery import Task, shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from .services import (
     RetryableStorageError,
@@ -16,13 +17,19 @@ from .services import (
 logger = logging.getLogger(__name__)
 
 
+# A lost connection or a failover: the next attempt may well succeed.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
 class PhotoProcessTask(Task):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         """The last attempt failed: say so on the photo, where staff will see it."""
         photo_id = args[0] if args else kwargs.get("photo_id")
+        attempts = self.request.retries + 1
         if isinstance(exc, RetryableStorageError):
-            attempts = self.request.retries + 1
             reason = f"Storage was unavailable ({exc}); gave up after {attempts} attempts."
+        elif isinstance(exc, DATABASE_ERRORS):
+            reason = f"The database was unavailable; gave up after {attempts} attempts."
         else:
             reason = f"Processing stopped on an unexpected error ({type(exc).__name__})."
         try:
@@ -39,9 +46,9 @@ class PhotoProcessTask(Task):
     # Redelivered if the worker dies mid-way; the row lock makes a rerun safe.
     acks_late=True,
     reject_on_worker_lost=True,
-    # Only storage errors are retried; an undecodable photo is marked failed
-    # by the service and an unexpected error goes straight to on_failure.
-    autoretry_for=(RetryableStorageError,),
+    # Only errors of storage or database are retried; an undecodable photo is
+    # marked failed by the service and any other error goes to on_failure.
+    autoretry_for=(RetryableStorageError, *DATABASE_ERRORS),
     max_retries=settings.PORTAL_PHOTO_MAX_RETRIES,
     retry_backoff=settings.PORTAL_PHOTO_RETRY_BACKOFF_SECONDS,
     retry_backoff_max=settings.PORTAL_PHOTO_RETRY_BACKOFF_MAX_SECONDS,
