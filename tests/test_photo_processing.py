@@ -483,3 +483,24 @@ def test_the_admin_action_processes_failed_photos_again(
     assert "1 photo(s) queued for processing again." in response.content.decode()
     failed.refresh_from_db()
     assert failed.status == ProcessingStatus.READY
+
+
+def test_a_submission_that_fails_queues_nothing(
+    client, private_root, monkeypatch, django_capture_on_commit_callbacks
+):
+    real_save = FileSystemStorage._save
+    calls = []
+
+    def save_then_fail(self, name, content):
+        calls.append(name)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real_save(self, name, content)
+
+    monkeypatch.setattr(FileSystemStorage, "_save", save_then_fail)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = submit(client, [jpeg_upload("a.jpg"), jpeg_upload("b.jpg")])
+
+    assert response.status_code == 503
+    assert callbacks == []
+    assert Photo.objects.count() == 0
