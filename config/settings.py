@@ -253,6 +253,26 @@ if max(_longest_retry_delay, PORTAL_NOTIFY_CLAIM_SECONDS) >= CELERY_VISIBILITY_T
         f"({_longest_retry_delay} s) and PORTAL_NOTIFY_CLAIM_SECONDS."
     )
 
+# --- Photo processing -----------------------------------------------------------
+# After a request is committed, a Celery task per photo writes upright,
+# metadata-free renditions (review, display, thumbnail) and deletes the upload.
+# Storage errors are retried with exponential backoff (with jitter, capped);
+# when the retries run out the photo is marked failed with a reason staff see.
+PORTAL_PHOTO_MAX_RETRIES = env.int("PORTAL_PHOTO_MAX_RETRIES", default=6)
+PORTAL_PHOTO_RETRY_BACKOFF_SECONDS = env.int("PORTAL_PHOTO_RETRY_BACKOFF_SECONDS", default=10)
+PORTAL_PHOTO_RETRY_BACKOFF_MAX_SECONDS = env.int(
+    "PORTAL_PHOTO_RETRY_BACKOFF_MAX_SECONDS", default=600
+)
+# Photos still pending this long are queued again by the periodic task
+# `uploads.photos_requeue_pending` (schedule it with Celery beat, e.g. every
+# 10 minutes). Keep it above the whole retry schedule (about 10 minutes with the
+# defaults): re-queueing a photo that is still being retried is harmless, but
+# starts a second chain of attempts.
+PORTAL_PHOTO_REQUEUE_AFTER_SECONDS = env.int("PORTAL_PHOTO_REQUEUE_AFTER_SECONDS", default=15 * 60)
+# Presigned photo URLs handed out by the staff photo view; short on purpose:
+# the browser follows the redirect at once and nobody should bookmark them.
+PORTAL_PHOTO_URL_EXPIRY_SECONDS = min(PRIVATE_URL_EXPIRY_SECONDS, 60)
+
 # --- Security -------------------------------------------------------------------
 SESSION_COOKIE_AGE = env.int("PORTAL_SESSION_SECONDS", default=8 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True

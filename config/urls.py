@@ -5,6 +5,7 @@ admin.site.site_header = "Consultation portal administration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("staff/photos/", include("uploads.urls")),
     path("staff/", include("consultations.staff_urls")),
     path("", include("consultations.urls")),
 ]

@@ -351,3 +351,17 @@ def outsider_user(db):
     from tests.staff import make_user
 
     return make_user("outsider", is_staff=True)
+
+
+# --- Private storage of either kind, for tests that must pass on both ---------
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_view(request, private_root):
+    """Run the test against the local private directory and against S3 (moto)."""
+    from tests.photos import StorageView
+
+    if request.param == "s3":
+        s3, bucket = request.getfixturevalue("s3_bucket")
+        return StorageView("s3", s3=s3, bucket=bucket)
+    return StorageView("local", root=private_root)

@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 
@@ -11,12 +12,26 @@ class PhotoAngle(models.TextChoices):
     RIGHT_PROFILE = "right_profile", "Right profile"
 
 
+class ProcessingStatus(models.TextChoices):
+    PENDING = "pending", "Processing"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Could not be processed"
+
+
+class RenditionName(models.TextChoices):
+    # Full resolution, upright, without metadata: what a surgeon zooms into.
+    REVIEW = "review", "Review"
+    DISPLAY = "display", "Display"
+    THUMBNAIL = "thumbnail", "Thumbnail"
+
+
 class Photo(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     request = models.ForeignKey(
         "consultations.ConsultationRequest", on_delete=models.CASCADE, related_name="photos"
     )
     # Random and under a fixed prefix: never the patient's file name or name.
+    # Kept after the upload itself is deleted, as a record of where it was.
     original_key = models.CharField(max_length=200, unique=True)
     content_type = models.CharField(max_length=40)
     size = models.PositiveBigIntegerField()
@@ -26,8 +41,83 @@ class Photo(models.Model):
     angle = models.CharField(max_length=20, choices=PhotoAngle.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    status = models.CharField(
+        max_length=10, choices=ProcessingStatus.choices, default=ProcessingStatus.PENDING
+    )
+    # Shown to staff: plain words, never the patient's file name.
+    failure_reason = models.CharField(max_length=300, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    # The raw upload (with its metadata) is deleted once the review image exists.
+    original_deleted_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
-        ordering = ["created_at"]
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="failed") | ~models.Q(failure_reason=""),
+                name="photo_failed_has_reason",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"photo {self.id}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == ProcessingStatus.READY
+
+    @property
+    def thumbnail_rendition(self) -> "Rendition | None":
+        # Through .all() so that a page listing photos can prefetch renditions.
+        for rendition in self.renditions.all():
+            if rendition.name == RenditionName.THUMBNAIL:
+                return rendition
+        return None
+
+
+class Rendition(models.Model):
+    """One image derived from a photo, stored privately under a key built from the photo id."""
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="renditions")
+    name = models.CharField(max_length=10, choices=RenditionName.choices)
+    key = models.CharField(max_length=200, unique=True)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["photo", "name"], name="rendition_one_per_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} of photo {self.photo_id}"
+
+
+class PhotoAccess(models.Model):
+    """Append-only record of every photo handed to a staff member."""
+
+    # PROTECT: a staff account with recorded accesses is deactivated, not deleted.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="photo_accesses"
+    )
+    # No database constraint and DO_NOTHING: erasing a patient's photos must not
+    # erase (or be blocked by) the record that someone looked at them.
+    photo = models.ForeignKey(
+        Photo,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="accesses",
+    )
+    rendition = models.CharField(max_length=10, choices=RenditionName.choices)
+    accessed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-accessed_at"]
+        verbose_name_plural = "photo accesses"
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} viewed {self.rendition} of photo {self.photo_id}"

@@ -1,0 +1,282 @@
+"""Staff reach photos only through the checked view; every access is recorded."""
+
+import re
+import urllib.request
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from tests.factories import ConsultationRequestFactory
+from tests.images import image_bytes
+from tests.photos import stored_photo
+from uploads.access import photo_for_user
+from uploads.models import Photo, PhotoAccess, ProcessingStatus
+from uploads.services import photo_mark_failed, photo_process
+
+pytestmark = pytest.mark.django_db
+
+FILENAME = re.compile(r'^inline; filename="CR-[2-9A-Z]{4}-[2-9A-Z]{4}-photo-2-display\.jpg"$')
+
+
+def user_with_photo_permission(username="coordinator") -> User:
+    user = User.objects.create_user(username, password="x" * 16, is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_photo"))
+    return user
+
+
+@pytest.fixture
+def allowed():
+    return user_with_photo_permission()
+
+
+@pytest.fixture
+def outsider():
+    # Staff, signed in, but without the right to see photos.
+    return User.objects.create_user("outsider", password="x" * 16, is_staff=True)
+
+
+@pytest.fixture
+def ready_photo(private_root):
+    """The second photo of a request, processed: its download name says photo-2."""
+    request = ConsultationRequestFactory()
+    stored_photo(image_bytes("JPEG", (64, 48)), request=request)
+    photo = stored_photo(image_bytes("JPEG", (3000, 2000)), request=request)
+    photo_process(photo_id=photo.id)
+    return Photo.objects.get(pk=photo.pk)
+
+
+def url(photo_id, rendition="display") -> str:
+    return reverse("uploads:photo_rendition", args=[photo_id, rendition])
+
+
+def assert_private(response):
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+# --- Local private directory: the file is streamed ----------------------------
+
+
+def test_an_allowed_user_gets_the_file_streamed_with_fixed_headers(client, allowed, ready_photo):
+    client.force_login(allowed)
+
+    response = client.get(url(ready_photo.id), REMOTE_ADDR="203.0.113.7")
+
+    assert response.status_code == 200
+    rendition = ready_photo.renditions.get(name="display")
+    body = b"".join(response.streaming_content)
+    assert len(body) == rendition.size
+    assert response["Content-Type"] == "image/jpeg"
+    assert FILENAME.match(response["Content-Disposition"]), response["Content-Disposition"]
+    assert_private(response)
+    access = PhotoAccess.objects.get()
+    assert (access.user, access.photo_id, access.rendition, access.ip_address) == (
+        allowed,
+        ready_photo.id,
+        "display",
+        "203.0.113.7",
+    )
+
+
+def test_every_access_writes_exactly_one_record(client, allowed, ready_photo):
+    client.force_login(allowed)
+    for rendition in ("thumbnail", "display", "review", "display"):
+        assert client.get(url(ready_photo.id, rendition)).status_code == 200
+
+    records = list(PhotoAccess.objects.order_by("pk").values_list("rendition", flat=True))
+    assert records == ["thumbnail", "display", "review", "display"]
+
+
+def test_anonymous_users_are_sent_to_sign_in_and_nothing_is_recorded(client, ready_photo):
+    response = client.get(url(ready_photo.id))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+    assert "next=" in response["Location"]
+    assert PhotoAccess.objects.count() == 0
+
+
+def test_without_permission_the_photo_is_as_missing_as_one_that_does_not_exist(
+    client, outsider, allowed, ready_photo
+):
+    client.force_login(outsider)
+    forbidden = client.get(url(ready_photo.id))
+    client.force_login(allowed)
+    missing = client.get(url("00000000-0000-4000-8000-000000000000"))
+
+    assert forbidden.status_code == missing.status_code == 404
+    assert forbidden.content == missing.content
+    assert PhotoAccess.objects.count() == 0
+
+
+def test_an_inactive_account_is_refused_even_with_the_permission(allowed, ready_photo):
+    from django.http import Http404
+
+    allowed.is_active = False
+    with pytest.raises(Http404):
+        photo_for_user(allowed, ready_photo.id)
+
+
+def test_the_rule_lets_a_permitted_user_have_the_photo(allowed, ready_photo):
+    assert photo_for_user(allowed, ready_photo.id) == ready_photo
+
+
+def test_an_unknown_rendition_is_not_found(client, allowed, ready_photo):
+    client.force_login(allowed)
+    assert client.get(url(ready_photo.id, "original")).status_code == 404
+
+
+def test_only_get_is_allowed(client, allowed, ready_photo):
+    client.force_login(allowed)
+    assert client.post(url(ready_photo.id)).status_code == 405
+
+
+def test_a_photo_still_processing_answers_409_with_a_clear_page(client, allowed, private_root):
+    photo = stored_photo(image_bytes("JPEG", (64, 48)))
+    client.force_login(allowed)
+
+    response = client.get(url(photo.id))
+
+    assert response.status_code == 409
+    assert b"still being processed" in response.content
+    assert_private(response)
+    assert PhotoAccess.objects.count() == 0
+
+
+def test_a_failed_photo_answers_409_with_its_reason(client, allowed, private_root):
+    photo = stored_photo(image_bytes("JPEG", (64, 48)))
+    photo_mark_failed(photo_id=photo.id, reason="The photo could not be decoded (OSError).")
+    client.force_login(allowed)
+
+    response = client.get(url(photo.id))
+
+    assert response.status_code == 409
+    assert b"could not be decoded" in response.content
+
+
+def test_a_pending_photo_is_still_404_for_someone_without_permission(
+    client, outsider, private_root
+):
+    photo = stored_photo(image_bytes("JPEG", (64, 48)))
+    client.force_login(outsider)
+    assert client.get(url(photo.id)).status_code == 404
+
+
+# --- S3: a short-lived presigned URL ------------------------------------------
+
+
+def test_on_s3_an_allowed_user_is_redirected_to_a_short_lived_url_with_fixed_headers(
+    client, allowed, s3_bucket
+):
+    request = ConsultationRequestFactory()
+    stored_photo(image_bytes("JPEG", (64, 48)), request=request)
+    photo = stored_photo(image_bytes("JPEG", (3000, 2000)), request=request)
+    photo_process(photo_id=photo.id)
+    client.force_login(allowed)
+
+    response = client.get(url(photo.id))
+
+    assert response.status_code == 302
+    assert_private(response)
+    location = urlparse(response["Location"])
+    query = {key: values[0] for key, values in parse_qs(location.query).items()}
+    assert int(query["X-Amz-Expires"]) <= 60
+    assert query["X-Amz-Algorithm"] == "AWS4-HMAC-SHA256"
+    assert "X-Amz-Signature" in query
+    assert query["response-content-type"] == "image/jpeg"
+    assert FILENAME.match(query["response-content-disposition"])
+    assert location.path.endswith(f"/renditions/{photo.id}/display.jpg")
+    assert PhotoAccess.objects.filter(photo_id=photo.id, rendition="display").count() == 1
+
+    # moto does not check signatures, but it does honour the response overrides.
+    with urllib.request.urlopen(response["Location"]) as fetched:  # noqa: S310 - local moto
+        assert fetched.headers["Content-Type"] == "image/jpeg"
+        assert FILENAME.match(fetched.headers["Content-Disposition"])
+        assert len(fetched.read()) == photo.renditions.get(name="display").size
+
+
+def test_on_s3_without_permission_there_is_no_url(client, outsider, s3_bucket):
+    photo = stored_photo(image_bytes("JPEG", (64, 48)))
+    photo_process(photo_id=photo.id)
+    client.force_login(outsider)
+
+    response = client.get(url(photo.id))
+
+    assert response.status_code == 404
+    assert "Location" not in response
+    assert PhotoAccess.objects.count() == 0
+
+
+# --- The access log is append-only in the admin -------------------------------
+
+
+def test_the_access_log_can_be_listed_but_not_added_changed_or_deleted(client, ready_photo):
+    admin = User.objects.create_superuser("admin", password="x" * 16)
+    access = PhotoAccess.objects.create(user=admin, photo=ready_photo, rendition="display")
+    client.force_login(admin)
+
+    listing = client.get(reverse("admin:uploads_photoaccess_changelist"))
+    assert listing.status_code == 200
+    assert str(ready_photo.id) in listing.content.decode()
+    assert client.get(reverse("admin:uploads_photoaccess_add")).status_code == 403
+    delete = reverse("admin:uploads_photoaccess_delete", args=[access.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    change = reverse("admin:uploads_photoaccess_change", args=[access.pk])
+    client.post(change, {"rendition": "review"})
+    access.refresh_from_db()
+    assert access.rendition == "display"
+    assert PhotoAccess.objects.count() == 1
+
+
+def test_the_photo_admin_shows_the_thumbnail_or_its_state(client, ready_photo):
+    admin = User.objects.create_superuser("admin", password="x" * 16)
+    client.force_login(admin)
+
+    page = client.get(reverse("admin:uploads_photo_change", args=[ready_photo.pk]))
+
+    assert page.status_code == 200
+    assert url(ready_photo.id, "thumbnail") in page.content.decode()
+
+
+# --- The thumbnail include ------------------------------------------------------
+
+
+def test_the_thumbnail_include_shows_a_ready_photo_through_the_checked_view(ready_photo):
+    Photo.objects.filter(pk=ready_photo.pk).update(angle="left_oblique")
+    photo = Photo.objects.prefetch_related("renditions").get(pk=ready_photo.pk)
+
+    html = render_to_string("uploads/photo_thumb.html", {"photo": photo, "number": 2})
+
+    assert f'src="{url(photo.id, "thumbnail")}"' in html
+    assert 'alt="Left oblique view"' in html
+    assert 'width="320" height="213"' in html
+
+
+def test_the_thumbnail_include_names_the_photo_by_position_without_an_angle(ready_photo):
+    html = render_to_string("uploads/photo_thumb.html", {"photo": ready_photo, "number": 2})
+    assert 'alt="Photo 2"' in html
+
+
+def test_the_thumbnail_include_says_processing_until_the_photo_is_ready(private_root):
+    photo = stored_photo(image_bytes("JPEG", (64, 48)))
+
+    html = render_to_string("uploads/photo_thumb.html", {"photo": photo, "number": 3})
+
+    assert "<img" not in html
+    assert "Processing…" in html
+    assert "Photo 3: " in html
+
+
+def test_the_thumbnail_include_gives_the_reason_a_photo_failed(private_root):
+    photo = stored_photo(image_bytes("JPEG", (64, 48)))
+    photo_mark_failed(photo_id=photo.id, reason="The photo could not be decoded (OSError).")
+    photo.refresh_from_db()
+    assert photo.status == ProcessingStatus.FAILED
+
+    html = render_to_string("uploads/photo_thumb.html", {"photo": photo})
+
+    assert "<img" not in html
+    assert "Could not be processed: The photo could not be decoded (OSError)." in html

@@ -1,0 +1,70 @@
+"""Staff access to photo renditions, checked and recorded on every request."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+from storages.backends.s3 import S3Storage
+
+from .access import photo_for_user
+from .models import Rendition, RenditionName
+from .services import photo_access_record, photo_download_name
+from .storage import private_storage
+
+# The browser must not keep a copy, and must treat the bytes as what we say.
+PRIVATE_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+
+
+@require_GET
+@login_required
+def photo_rendition(request: HttpRequest, photo_id: uuid.UUID, rendition: str) -> HttpResponse:
+    """Hand one rendition to a staff member allowed to see the photo.
+
+    S3: a redirect to a presigned URL that expires within a minute and fixes
+    the content type and disposition. Local storage: the file itself.
+    A photo still processing (or failed) answers 409 with a plain page; only
+    someone allowed to see the photo gets that far, so it reveals nothing.
+    """
+    if rendition not in RenditionName.values:
+        raise Http404("No such rendition.")
+    photo = photo_for_user(request.user, photo_id)
+    found = Rendition.objects.filter(photo=photo, name=rendition).first()
+    if not photo.is_ready or found is None:
+        response = render(request, "uploads/photo_not_ready.html", {"photo": photo}, status=409)
+        return _private(response)
+
+    disposition = f'inline; filename="{photo_download_name(photo=photo, rendition=found)}"'
+    photo_access_record(
+        user=request.user,
+        photo=photo,
+        rendition=rendition,
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
+    storage = private_storage()
+    if _can_presign(storage):
+        url = storage.url(
+            found.key,
+            parameters={
+                "ResponseContentType": found.content_type,
+                "ResponseContentDisposition": disposition,
+            },
+            expire=settings.PORTAL_PHOTO_URL_EXPIRY_SECONDS,
+        )
+        return _private(HttpResponseRedirect(url))
+    response = FileResponse(storage.open(found.key, "rb"), content_type=found.content_type)
+    response["Content-Disposition"] = disposition
+    return _private(response)
+
+
+def _can_presign(storage) -> bool:
+    # S3Storage signs URLs; LocalPrivateStorage deliberately has no URL at all.
+    return isinstance(storage, S3Storage)
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    for header, value in PRIVATE_HEADERS.items():
+        response[header] = value
+    return response
