@@ -242,6 +242,12 @@ CELERY_BEAT_SCHEDULE = {
         # A sweep that waited longer than one interval is replaced by the next.
         "options": {"expires": float(PORTAL_NOTIFY_SWEEP_INTERVAL_SECONDS)},
     },
+    # Photos whose processing task was never queued (broker down at submission).
+    "photos-requeue-pending": {
+        "task": "uploads.photos_requeue_pending",
+        "schedule": 600.0,
+        "options": {"expires": 600.0},
+    },
 }
 _longest_retry_delay = min(
     PORTAL_NOTIFY_RETRY_BASE_SECONDS * 2 ** max(PORTAL_NOTIFY_MAX_ATTEMPTS - 2, 0),

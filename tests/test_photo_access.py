@@ -12,6 +12,7 @@ from django.urls import reverse
 from tests.factories import ConsultationRequestFactory
 from tests.images import image_bytes
 from tests.photos import stored_photo
+from tests.staff import coordinator, make_user, surgeon
 from uploads.access import photo_for_user
 from uploads.models import Photo, PhotoAccess, ProcessingStatus
 from uploads.services import photo_mark_failed, photo_process
@@ -22,9 +23,8 @@ FILENAME = re.compile(r'^inline; filename="CR-[2-9A-Z]{4}-[2-9A-Z]{4}-photo-2-di
 
 
 def user_with_photo_permission(username="coordinator") -> User:
-    user = User.objects.create_user(username, password="x" * 16, is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_photo"))
-    return user
+    """A coordinator: the role that may see every case's photos."""
+    return coordinator(username)
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def test_anonymous_users_are_sent_to_sign_in_and_nothing_is_recorded(client, rea
     response = client.get(url(ready_photo.id))
 
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("admin:login"))
+    assert response["Location"].startswith(reverse("staff:login"))
     assert "next=" in response["Location"]
     assert PhotoAccess.objects.count() == 0
 
@@ -280,3 +280,34 @@ def test_the_thumbnail_include_gives_the_reason_a_photo_failed(private_root):
 
     assert "<img" not in html
     assert "Could not be processed: The photo could not be decoded (OSError)." in html
+
+
+# --- Case-level rules: the same as the case pages ------------------------------
+
+
+def test_a_surgeon_sees_the_photos_of_cases_routed_to_them_only(client, ready_photo):
+    from consultations.case_services import consultation_route
+
+    mine = surgeon("mine")
+    other = surgeon("other")
+    consultation_route(
+        consultation=ready_photo.request,
+        by=coordinator("coord"),
+        surgeon=mine,
+        note="",
+        version=None,
+    )
+    client.force_login(other)
+    assert client.get(url(ready_photo.id)).status_code == 404
+    client.force_login(mine)
+    assert client.get(url(ready_photo.id)).status_code == 200
+    assert PhotoAccess.objects.filter(user=mine).count() == 1
+    assert not PhotoAccess.objects.filter(user=other).exists()
+
+
+def test_the_permission_alone_without_a_role_sees_nothing(client, ready_photo):
+    holder = make_user("holder", is_staff=True)
+    holder.user_permissions.add(Permission.objects.get(codename="view_photo"))
+    client.force_login(holder)
+    assert client.get(url(ready_photo.id)).status_code == 404
+    assert not PhotoAccess.objects.exists()

@@ -395,18 +395,28 @@ def test_an_unexpected_error_marks_the_photo_failed_instead_of_leaving_it_pendin
 
 
 def test_a_submission_queues_its_photos_only_once_committed(
-    client, private_root, django_capture_on_commit_callbacks
+    client, private_root, django_capture_on_commit_callbacks, monkeypatch
 ):
+    from uploads.tasks import photo_process_task
+
+    queued = []
+    real_delay = photo_process_task.delay
+    monkeypatch.setattr(
+        photo_process_task,
+        "delay",
+        lambda photo_id: (queued.append(photo_id), real_delay(photo_id)),
+    )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = submit(client, [jpeg_upload("a.jpg"), jpeg_upload("b.jpg")])
     assert response.status_code == 302
     photos = list(ConsultationRequest.objects.get().photos.all())
     assert {p.status for p in photos} == {ProcessingStatus.PENDING}
-    assert len(callbacks) == 2
+    assert queued == []
 
     for callback in callbacks:
         callback()
 
+    assert sorted(queued) == sorted(str(p.id) for p in photos)
     assert {p.status for p in Photo.objects.all()} == {ProcessingStatus.READY}
     assert Rendition.objects.count() == 6
 

@@ -4,6 +4,8 @@ import uuid
 
 from django.http import Http404
 
+from consultations.access import consultations_visible_to
+
 from .models import Photo
 
 
@@ -14,13 +16,15 @@ def photo_for_user(user, photo_id: uuid.UUID) -> Photo:
     so the response never reveals whether a photo exists. Every view that
     hands out photo bytes goes through here.
 
-    Today: any active, signed-in user holding ``uploads.view_photo``.
-    Case-level rules (coordinators see every case, surgeons only the cases
-    routed to them) belong here, as further filters on the queryset below.
+    Staff holding ``uploads.view_photo``, and only for cases they may see
+    (the same rule as the case pages: coordinators every case, a surgeon the
+    cases routed to them).
     """
     if not user.is_authenticated or not user.has_perm("uploads.view_photo"):
         raise Http404("No such photo.")
-    photos = Photo.objects.select_related("request")
+    photos = Photo.objects.select_related("request").filter(
+        request__in=consultations_visible_to(user)
+    )
     try:
         return photos.get(pk=photo_id)
     except Photo.DoesNotExist:
