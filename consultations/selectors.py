@@ -97,7 +97,7 @@ def case_detail_related(consultation: ConsultationRequest) -> dict:
     return {
         "concerns": list(consultation.concerns.all()),
         "treatments": list(consultation.treatments.all()),
-        "photos": list(consultation.photos.all()),
+        "photos": list(consultation.photos.prefetch_related("renditions")),
         "timeline": list(consultation.status_changes.select_related("actor")),
         "notes": list(consultation.internal_notes.select_related("author")),
         "information_requests": list(consultation.information_requests.select_related("asked_by")),

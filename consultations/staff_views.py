@@ -263,5 +263,9 @@ def case_note(request: HttpRequest, reference: str) -> HttpResponse:
 def case_compare(request: HttpRequest, reference: str) -> HttpResponse:
     consultation = get_consultation_for(request.user, reference)
     chosen = set(request.GET.getlist("photo"))
-    photos = [p for p in consultation.photos.all() if not chosen or str(p.pk) in chosen]
+    photos = [
+        p
+        for p in consultation.photos.prefetch_related("renditions")
+        if not chosen or str(p.pk) in chosen
+    ]
     return render(request, "staff/compare.html", {"case": consultation, "photos": photos})

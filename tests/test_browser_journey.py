@@ -3,7 +3,7 @@
 import pytest
 
 from consultations.models import ConsultationRequest, Status
-from tests.images import image_bytes
+from tests.images import FIXTURES, image_bytes
 from tests.staff import PASSWORD
 from tests.test_browser_submit import SCREENSHOTS, consent, fill_form
 
@@ -33,7 +33,9 @@ def test_the_whole_journey(
     patient = phone_page
     patient.goto(base + "/")
     fill_form(patient)
-    patient.get_by_label("Choose your photos").set_input_files([str(photo)])
+    patient.get_by_label("Choose your photos").set_input_files(
+        [str(photo), str(FIXTURES / "IMG_5195.HEIC")]
+    )
     consent(patient)
     patient.get_by_role("button", name="Send my request").click()
     reference = patient.get_by_test_id("reference").inner_text()
@@ -51,6 +53,21 @@ def test_the_whole_journey(
     staff.screenshot(path=f"{SCREENSHOTS}/desk-queue.png", full_page=True)
     staff.get_by_role("link", name=reference).click()
     staff.screenshot(path=f"{SCREENSHOTS}/desk-case-submitted.png", full_page=True)
+
+    # Both photos, the iPhone HEIC included, display in the browser side by side.
+    staff.get_by_role("button", name="Compare side by side").click()
+    staff.get_by_role("heading", name="Photos side by side").wait_for()
+    images = staff.locator(".compare-grid img")
+    images.first.wait_for()
+    assert images.count() == 2
+    # A broken image completes with naturalWidth 0, so this times out on failure.
+    staff.wait_for_function(
+        "() => [...document.querySelectorAll('.compare-grid img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)",
+        timeout=10_000,
+    )
+    staff.screenshot(path=f"{SCREENSHOTS}/desk-compare.png", full_page=True)
+    staff.go_back()
     route = staff.locator("section.action--route")
     route.get_by_label("Surgeon", exact=True).select_option(label="Surgeon Staff")
     route.get_by_label("Note for the surgeon").fill("Under-eye hollowing after laser.")

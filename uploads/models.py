@@ -66,13 +66,20 @@ class Photo(models.Model):
     def is_ready(self) -> bool:
         return self.status == ProcessingStatus.READY
 
-    @property
-    def thumbnail_rendition(self) -> "Rendition | None":
+    def rendition(self, name: str) -> "Rendition | None":
         # Through .all() so that a page listing photos can prefetch renditions.
         for rendition in self.renditions.all():
-            if rendition.name == RenditionName.THUMBNAIL:
+            if rendition.name == name:
                 return rendition
         return None
+
+    @property
+    def thumbnail_rendition(self) -> "Rendition | None":
+        return self.rendition(RenditionName.THUMBNAIL)
+
+    @property
+    def display_rendition(self) -> "Rendition | None":
+        return self.rendition(RenditionName.DISPLAY)
 
 
 class Rendition(models.Model):
