@@ -270,8 +270,8 @@ PORTAL_PHOTO_RETRY_BACKOFF_MAX_SECONDS = env.int(
     "PORTAL_PHOTO_RETRY_BACKOFF_MAX_SECONDS", default=600
 )
 # Photos still pending this long are queued again by the periodic task
-# `uploads.photos_requeue_pending` (schedule it with Celery beat, e.g. every
-# 10 minutes). Keep it above the whole retry schedule (about 10 minutes with the
+# `uploads.photos_requeue_pending` (every 10 minutes in CELERY_BEAT_SCHEDULE
+# above). Keep it above the whole retry schedule (about 10 minutes with the
 # defaults): re-queueing a photo that is still being retried is harmless, but
 # starts a second chain of attempts.
 PORTAL_PHOTO_REQUEUE_AFTER_SECONDS = env.int("PORTAL_PHOTO_REQUEUE_AFTER_SECONDS", default=15 * 60)
