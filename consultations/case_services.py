@@ -17,7 +17,7 @@ from notifications.events import (
     notify_patient_replied,
     notify_review_recorded,
 )
-from uploads.services import photo_objects_delete, photo_store
+from uploads.services import AcceptedPhoto, photos_stored_all_or_nothing
 
 from .access import user_role
 from .models import (
@@ -30,7 +30,7 @@ from .models import (
     SurgeonReview,
 )
 from .roles import SURGEONS
-from .services import AcceptedPhoto, SubmissionFailed
+from .services import SubmissionFailed
 from .workflow import Action, Role, TransitionRefused, transition_check
 
 logger = logging.getLogger(__name__)
@@ -111,9 +111,8 @@ def consultation_patient_reply(
     *, consultation, answer: str, photos: list[AcceptedPhoto]
 ) -> ConsultationRequest:
     """The patient answers through their status link, with text and/or photos."""
-    written_keys: list[str] = []
     try:
-        with transaction.atomic():
+        with photos_stored_all_or_nothing() as store_photos, transaction.atomic():
             updated = _transition(
                 consultation=consultation,
                 action=Action.PATIENT_REPLY,
@@ -130,18 +129,11 @@ def consultation_patient_reply(
                 question.answer = answer
                 question.answered_at = timezone.now()
                 question.save(update_fields=["answer", "answered_at"])
-            for photo in photos:
-                photo_store(
-                    request=updated,
-                    upload=photo.upload,
-                    facts=photo.facts,
-                    written_keys=written_keys,
-                )
+            store_photos(request=updated, photos=photos)
             notify_patient_replied(updated)
     except TransitionRefused:
         raise
     except Exception as error:
-        photo_objects_delete(written_keys)
         logger.error("patient reply failed, nothing stored: %s", type(error).__name__)
         raise SubmissionFailed from error
     return updated

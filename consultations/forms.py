@@ -7,10 +7,11 @@ from django.utils import timezone
 from django_countries.fields import CountryField
 from phonenumber_field.formfields import PhoneNumberField
 
+from uploads.services import AcceptedPhoto
 from uploads.validation import ACCEPTED_FORMATS_TEXT, PhotoRejected, inspect_photo
 
 from .models import ConcernArea, ConsultationRequest, ContactMethod, TreatmentKind
-from .services import AcceptedPhoto, TreatmentEntry
+from .services import TreatmentEntry
 
 
 class MultipleFileInput(forms.ClearableFileInput):

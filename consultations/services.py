@@ -4,23 +4,15 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications.events import notify_request_submitted
-from uploads.services import photo_objects_delete, photo_store
-from uploads.validation import PhotoFacts
+from uploads.services import AcceptedPhoto, photos_stored_all_or_nothing
 
 from .models import ConsultationRequest, PriorTreatment, RequestConcern, new_reference
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class AcceptedPhoto:
-    upload: File
-    facts: PhotoFacts
 
 
 @dataclass(frozen=True)
@@ -60,9 +52,8 @@ def consultation_submit(
         return existing
 
     consented_at = timezone.now()
-    written_keys: list[str] = []
     try:
-        with transaction.atomic():
+        with photos_stored_all_or_nothing() as store_photos, transaction.atomic():
             consultation = ConsultationRequest.objects.create(
                 reference=_unused_reference(),
                 submission_key=submission_key,
@@ -84,23 +75,15 @@ def consultation_submit(
                 )
                 for entry in treatments
             )
-            for photo in photos:
-                photo_store(
-                    request=consultation,
-                    upload=photo.upload,
-                    facts=photo.facts,
-                    written_keys=written_keys,
-                )
+            store_photos(request=consultation, photos=photos)
             notify_request_submitted(consultation)
     except IntegrityError:
-        photo_objects_delete(written_keys)
         # A concurrent twin of this submission committed first: answer with it.
         twin = ConsultationRequest.objects.filter(submission_key=submission_key).first()
         if twin:
             return twin
         raise
     except Exception as error:
-        photo_objects_delete(written_keys)
         # The type only: database errors can quote the values that failed.
         logger.error("consultation submission failed, nothing stored: %s", type(error).__name__)
         raise SubmissionFailed from error

@@ -2,6 +2,8 @@ import datetime
 import io
 import logging
 import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -18,6 +20,38 @@ from .validation import PhotoFacts
 logger = logging.getLogger(__name__)
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heif": "heic"}
+
+
+@dataclass(frozen=True)
+class AcceptedPhoto:
+    """An upload that passed validation, with what decoding it told us."""
+
+    upload: File
+    facts: PhotoFacts
+
+
+@contextmanager
+def photos_stored_all_or_nothing():
+    """Store photos inside a database transaction, all or nothing.
+
+    Yields a function that stores a list of accepted photos for a request.
+    Wrap it around ``transaction.atomic()``: if anything in the block (or its
+    commit) fails, every object already written is deleted, so no orphaned
+    photo outlives its rolled-back row.
+    """
+    written_keys: list[str] = []
+
+    def store(*, request, photos: list[AcceptedPhoto]) -> list[Photo]:
+        return [
+            photo_store(request=request, upload=p.upload, facts=p.facts, written_keys=written_keys)
+            for p in photos
+        ]
+
+    try:
+        yield store
+    except BaseException:
+        photo_objects_delete(written_keys)
+        raise
 
 
 def photo_store(*, request, upload: File, facts: PhotoFacts, written_keys: list[str]) -> Photo:
