@@ -311,3 +311,12 @@ def test_the_permission_alone_without_a_role_sees_nothing(client, ready_photo):
     client.force_login(holder)
     assert client.get(url(ready_photo.id)).status_code == 404
     assert not PhotoAccess.objects.exists()
+
+
+def test_a_rendition_missing_from_local_storage_is_a_clear_404(client, allowed, ready_photo):
+    from uploads.storage import private_storage
+
+    private_storage().delete(ready_photo.display_rendition.key)
+    client.force_login(allowed)
+    response = client.get(url(ready_photo.id))
+    assert response.status_code == 404

@@ -1,5 +1,6 @@
 """Staff access to photo renditions, checked and recorded on every request."""
 
+import logging
 import uuid
 
 from django.conf import settings
@@ -13,6 +14,8 @@ from .access import photo_for_user
 from .models import Rendition, RenditionName
 from .services import photo_access_record, photo_download_name
 from .storage import private_storage
+
+logger = logging.getLogger(__name__)
 
 # The browser must not keep a copy, and must treat the bytes as what we say.
 PRIVATE_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
@@ -54,7 +57,13 @@ def photo_rendition(request: HttpRequest, photo_id: uuid.UUID, rendition: str) -
             expire=settings.PORTAL_PHOTO_URL_EXPIRY_SECONDS,
         )
         return _private(HttpResponseRedirect(url))
-    response = FileResponse(storage.open(found.key, "rb"), content_type=found.content_type)
+    try:
+        handle = storage.open(found.key, "rb")
+    except FileNotFoundError:
+        # The row says ready but the bytes are gone: say so plainly, and alert.
+        logger.error("rendition missing from storage photo=%s rendition=%s", photo.id, rendition)
+        raise Http404("This photo's file is missing from storage.") from None
+    response = FileResponse(handle, content_type=found.content_type)
     response["Content-Disposition"] = disposition
     return _private(response)
 
