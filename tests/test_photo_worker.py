@@ -14,10 +14,16 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def wait_until_processed(worker, photo_ids, timeout=30.0) -> list[Photo]:
+    """Until every photo left "pending" and, when ready, its upload was deleted
+    (which happens just after the ready state commits)."""
     deadline = time.monotonic() + timeout
     while True:
         photos = list(Photo.objects.filter(pk__in=photo_ids))
-        if all(p.status != ProcessingStatus.PENDING for p in photos):
+        if all(
+            p.status == ProcessingStatus.FAILED
+            or (p.status == ProcessingStatus.READY and p.original_deleted_at)
+            for p in photos
+        ):
             return photos
         if time.monotonic() > deadline:
             statuses = [p.status for p in photos]
