@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from common.admin import ReadOnlyAdmin
 from uploads.models import Photo
 
 from .models import (
@@ -54,19 +55,6 @@ class ConsultationRequestAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         # Status changes go through the staff pages, which keep the timeline.
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records that must not be edited or deleted: the history of a case."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -1,11 +1,13 @@
 from django.contrib import admin, messages
 
+from common.admin import ReadOnlyAdmin
+
 from .models import Notification, NotificationStatus
 from .services import notifications_retry
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     """The outbox, read-only: what was sent to whom, and what failed."""
 
     list_display = [
@@ -47,15 +49,6 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.display(description="recipient")
     def recipient_label(self, obj: Notification) -> str:
         return obj.recipient_label
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.action(description="Retry now (failed notifications)")
     def retry_now(self, request, queryset) -> None:

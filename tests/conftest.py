@@ -365,3 +365,30 @@ def storage_view(request, private_root):
         s3, bucket = request.getfixturevalue("s3_bucket")
         return StorageView("s3", s3=s3, bucket=bucket)
     return StorageView("local", root=private_root)
+
+
+# --- Storage that fails part-way through a submission ---------------------------
+
+
+@pytest.fixture
+def storage_write_fails(monkeypatch):
+    """``arm(StorageClass, nth=2)``: the nth write through that class raises OSError.
+
+    Returns the list of names written (or attempted), so a test can check how
+    far the submission got before it failed.
+    """
+
+    def arm(storage_class, *, nth: int) -> list[str]:
+        real_save = storage_class._save
+        attempted: list[str] = []
+
+        def save_then_fail(self, name, content):
+            attempted.append(name)
+            if len(attempted) == nth:
+                raise OSError("storage unavailable")
+            return real_save(self, name, content)
+
+        monkeypatch.setattr(storage_class, "_save", save_then_fail)
+        return attempted
+
+    return arm

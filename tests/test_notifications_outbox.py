@@ -72,18 +72,9 @@ def test_a_submission_records_one_row_per_recipient_in_its_transaction(
 
 
 def test_a_rolled_back_submission_leaves_no_notification(
-    client, staff, monkeypatch, django_capture_on_commit_callbacks
+    client, staff, storage_write_fails, django_capture_on_commit_callbacks
 ):
-    real_save = FileSystemStorage.save
-    calls = []
-
-    def save_then_fail(self, name, content, max_length=None):
-        calls.append(name)
-        if len(calls) == 2:
-            raise OSError("disk full")
-        return real_save(self, name, content, max_length)
-
-    monkeypatch.setattr(FileSystemStorage, "save", save_then_fail)
+    storage_write_fails(FileSystemStorage, nth=2)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = submit(client, [jpeg_upload("a.jpg"), jpeg_upload("b.jpg")])
 

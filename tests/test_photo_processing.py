@@ -496,18 +496,9 @@ def test_the_admin_action_processes_failed_photos_again(
 
 
 def test_a_submission_that_fails_queues_nothing(
-    client, private_root, monkeypatch, django_capture_on_commit_callbacks
+    client, private_root, storage_write_fails, django_capture_on_commit_callbacks
 ):
-    real_save = FileSystemStorage._save
-    calls = []
-
-    def save_then_fail(self, name, content):
-        calls.append(name)
-        if len(calls) == 2:
-            raise OSError("disk full")
-        return real_save(self, name, content)
-
-    monkeypatch.setattr(FileSystemStorage, "_save", save_then_fail)
+    storage_write_fails(FileSystemStorage, nth=2)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = submit(client, [jpeg_upload("a.jpg"), jpeg_upload("b.jpg")])
 

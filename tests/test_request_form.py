@@ -251,17 +251,8 @@ def test_two_forms_make_two_requests(client):
     assert len(refs) == 2
 
 
-def test_a_storage_failure_stores_nothing_and_says_so(client, private_root, monkeypatch):
-    real_save = FileSystemStorage.save
-    calls = []
-
-    def save_then_fail(self, name, content, max_length=None):
-        calls.append(name)
-        if len(calls) == 2:
-            raise OSError("disk full")
-        return real_save(self, name, content, max_length)
-
-    monkeypatch.setattr(FileSystemStorage, "save", save_then_fail)
+def test_a_storage_failure_stores_nothing_and_says_so(client, private_root, storage_write_fails):
+    calls = storage_write_fails(FileSystemStorage, nth=2)
     response = submit(client, [jpeg_upload("a.jpg"), jpeg_upload("b.jpg"), jpeg_upload("c.jpg")])
 
     assert response.status_code == 503

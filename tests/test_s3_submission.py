@@ -49,20 +49,11 @@ def test_a_signed_url_is_short_lived(s3_bucket):
     assert "X-Amz-Expires=60" in url
 
 
-def test_an_s3_failure_midway_leaves_no_row_and_no_object(client, s3_bucket, monkeypatch):
+def test_an_s3_failure_midway_leaves_no_row_and_no_object(client, s3_bucket, storage_write_fails):
     from storages.backends.s3 import S3Storage
 
     s3, bucket = s3_bucket
-    real_save = S3Storage._save
-    calls = []
-
-    def save_then_fail(self, name, content):
-        calls.append(name)
-        if len(calls) == 2:
-            raise OSError("S3 unavailable")
-        return real_save(self, name, content)
-
-    monkeypatch.setattr(S3Storage, "_save", save_then_fail)
+    storage_write_fails(S3Storage, nth=2)
     response = submit(client, [jpeg_upload("a.jpg"), jpeg_upload("b.jpg")])
 
     assert response.status_code == 503

@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.template.loader import render_to_string
 
+from common.admin import ReadOnlyAdmin
+
 from .models import Photo, PhotoAccess, Rendition
 from .services import photo_reprocess
 
@@ -43,7 +45,7 @@ class PhotoAdmin(admin.ModelAdmin):
 
 
 @admin.register(PhotoAccess)
-class PhotoAccessAdmin(admin.ModelAdmin):
+class PhotoAccessAdmin(ReadOnlyAdmin):
     """The access log is append-only: it can be read here, never edited."""
 
     list_display = ["accessed_at", "user", "photo_id", "rendition", "ip_address"]
@@ -51,12 +53,3 @@ class PhotoAccessAdmin(admin.ModelAdmin):
     search_fields = ["=photo__id", "user__username"]
     list_display_links = None
     date_hierarchy = "accessed_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
