@@ -21,6 +21,12 @@ WAITING_BUCKETS = {
     "3-7": ("3 to 7 days", 3, 7),
     "7+": ("More than a week", 7, None),
 }
+PATIENT_AGE_BUCKETS = {
+    "18-29": ("18 to 29", 18, 29),
+    "30-44": ("30 to 44", 30, 44),
+    "45-59": ("45 to 59", 45, 59),
+    "60+": ("60 and over", 60, None),
+}
 QUEUE_PAGE_SIZE = 25
 _REFERENCE = re.compile(r"^(CR-?)?([2-9A-HJ-NP-Z]{4})-?([2-9A-HJ-NP-Z]{4})$")
 
@@ -31,6 +37,7 @@ class QueueFilters:
     concern: str = ""
     surgeon: int | None = None
     waiting: str = ""
+    patient_age: str = ""
     q: str = ""
     oldest_first: bool = False
 
@@ -56,6 +63,22 @@ def _search(queryset: QuerySet, text: str) -> QuerySet:
     for word in text.split():
         condition &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
     return queryset.filter(condition)
+
+
+def _born_between(youngest: int, oldest: int | None) -> dict:
+    """Date-of-birth bounds for patients aged youngest..oldest today, inclusive."""
+    today = timezone.localdate()
+
+    def years_ago(years: int) -> datetime.date:
+        try:
+            return today.replace(year=today.year - years)
+        except ValueError:  # 29 February in a year without one
+            return today.replace(year=today.year - years, day=28)
+
+    bounds = {"date_of_birth__lte": years_ago(youngest)}
+    if oldest is not None:
+        bounds["date_of_birth__gt"] = years_ago(oldest + 1)
+    return bounds
 
 
 def queue_page(*, queryset: QuerySet, filters: QueueFilters, page_number) -> Page:
@@ -85,6 +108,8 @@ def queue_page(*, queryset: QuerySet, filters: QueueFilters, page_number) -> Pag
         cases = cases.filter(created_at__lte=now - datetime.timedelta(days=newest_days))
         if oldest_days is not None:
             cases = cases.filter(created_at__gt=now - datetime.timedelta(days=oldest_days))
+    if filters.patient_age in PATIENT_AGE_BUCKETS:
+        cases = cases.filter(**_born_between(*PATIENT_AGE_BUCKETS[filters.patient_age][1:]))
     if filters.q:
         cases = _search(cases, filters.q)
     order = ("created_at", "id") if filters.oldest_first else ("-created_at", "-id")

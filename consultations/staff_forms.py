@@ -1,7 +1,7 @@
 from django import forms
 
 from .models import ConcernArea, Outcome, Recommendation, Status
-from .selectors import WAITING_BUCKETS, QueueFilters
+from .selectors import PATIENT_AGE_BUCKETS, WAITING_BUCKETS, QueueFilters
 
 
 class QueueFilterForm(forms.Form):
@@ -22,6 +22,11 @@ class QueueFilterForm(forms.Form):
         label="Waiting",
         required=False,
         choices=[("", "Any time"), *[(key, v[0]) for key, v in WAITING_BUCKETS.items()]],
+    )
+    patient_age = forms.ChoiceField(
+        label="Patient's age",
+        required=False,
+        choices=[("", "Any age"), *[(key, v[0]) for key, v in PATIENT_AGE_BUCKETS.items()]],
     )
     order = forms.ChoiceField(
         label="Order",
@@ -45,6 +50,7 @@ class QueueFilterForm(forms.Form):
             concern=data["concern"],
             surgeon=data["surgeon"],
             waiting=data["waiting"],
+            patient_age=data["patient_age"],
             q=data["q"],
             oldest_first=data["order"] == "oldest",
         )

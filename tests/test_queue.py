@@ -121,3 +121,14 @@ def test_pagination_keeps_the_filters(coordinator_client):
     second = coordinator_client.get(reverse("staff:queue") + "?status=in_triage&page=2")
     assert len(refs(second)) == 5
     assert ConsultationRequest.objects.count() == 30
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 24, 12, tzinfo=datetime.UTC))
+def test_filter_by_patient_age(coordinator_client):
+    turned_30_today = ConsultationRequestFactory(date_of_birth=datetime.date(1996, 11, 24))
+    still_29 = ConsultationRequestFactory(date_of_birth=datetime.date(1996, 11, 25))
+    sixty_one = ConsultationRequestFactory(date_of_birth=datetime.date(1965, 1, 1))
+    url = reverse("staff:queue")
+    assert refs(coordinator_client.get(url + "?patient_age=18-29")) == [still_29.reference]
+    assert refs(coordinator_client.get(url + "?patient_age=30-44")) == [turned_30_today.reference]
+    assert refs(coordinator_client.get(url + "?patient_age=60%2B")) == [sixty_one.reference]
