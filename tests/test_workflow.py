@@ -193,3 +193,64 @@ def test_a_duplicate_names_its_original(coordinator_user):
         version=None,
     )
     assert case.status == Status.DUPLICATE and case.duplicate_of == original
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_coordinators_acting_at_the_same_moment_one_wins_one_is_told(surgeon_user):
+    """Both saw version 1 and press their buttons together: the row lock makes
+    the second wait, then it finds the version moved and is refused."""
+    import threading
+
+    from django.db import connection
+
+    from tests.staff import coordinator
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent row locks need PostgreSQL (SQLite locks the whole file)")
+    first, second = coordinator("first"), coordinator("second")
+    case = ConsultationRequestFactory()
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def act(name, service):
+        barrier.wait()
+        try:
+            service()
+            outcomes[name] = "done"
+        except TransitionRefused as refused:
+            outcomes[name] = str(refused)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(
+            target=act,
+            args=(
+                "spam",
+                lambda: case_services.consultation_mark_spam(
+                    consultation=case, by=first, note="", version=1
+                ),
+            ),
+        ),
+        threading.Thread(
+            target=act,
+            args=(
+                "route",
+                lambda: case_services.consultation_route(
+                    consultation=case, by=second, surgeon=surgeon_user, note="", version=1
+                ),
+            ),
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+    results = list(outcomes.values())
+    assert results.count("done") == 1, outcomes
+    refused = next(r for r in results if r != "done")
+    assert refused.startswith("Someone else changed this case"), outcomes
+    case.refresh_from_db()
+    assert case.version == 2
+    assert StatusChange.objects.filter(request=case).count() == 1
