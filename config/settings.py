@@ -6,8 +6,10 @@ The README lists each variable with its default.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "consultations.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -293,6 +296,43 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+# Content Security Policy: pages load nothing from any other host. Photos are
+# the one exception: on S3 the checked photo view redirects to a presigned URL
+# on the bucket's host, so that origin (only) may serve images.
+def _photo_origins() -> list[str]:
+    if not AWS_STORAGE_BUCKET_NAME:
+        return []
+    endpoint = urlsplit(env.str("AWS_S3_ENDPOINT_URL", default=""))
+    if endpoint.netloc:
+        origin = f"{endpoint.scheme}://{endpoint.netloc}"
+        virtual_host = f"{endpoint.scheme}://{AWS_STORAGE_BUCKET_NAME}.{endpoint.netloc}"
+        return [origin, virtual_host]
+    region = env.str("AWS_S3_REGION_NAME", default="")
+    hosts = [f"{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com"]
+    if region:
+        hosts += [
+            f"{AWS_STORAGE_BUCKET_NAME}.s3.{region}.amazonaws.com",
+            f"s3.{region}.amazonaws.com",
+        ]
+    return [f"https://{host}" for host in hosts]
+
+
+CONTENT_SECURITY_POLICY = {
+    # The admin is for administrators and uses inline scripts of its own.
+    "EXCLUDE_URL_PREFIXES": ["/admin/"],
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "img-src": [SELF, *_photo_origins()],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "staff:home"

@@ -42,7 +42,8 @@ def assert_accessible(page, axe_script):
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_patient_pages(live_server, chromium, axe_script, width):
-    context = chromium.new_context(viewport=WIDTHS[width])
+    # bypass_csp: the page allows no inline script, and axe is injected as one.
+    context = chromium.new_context(viewport=WIDTHS[width], bypass_csp=True)
     page = context.new_page()
     page.goto(live_server.url + "/")
     assert_accessible(page, axe_script)
@@ -60,7 +61,8 @@ def test_patient_pages(live_server, chromium, axe_script, width):
 @pytest.mark.parametrize("width", WIDTHS)
 def test_staff_pages(live_server, chromium, axe_script, coordinator_user, width):
     case = ConsultationRequestFactory()
-    context = chromium.new_context(viewport=WIDTHS[width])
+    # bypass_csp: the page allows no inline script, and axe is injected as one.
+    context = chromium.new_context(viewport=WIDTHS[width], bypass_csp=True)
     page = context.new_page()
     page.goto(live_server.url + reverse("staff:login"))
     assert_accessible(page, axe_script)
