@@ -10,14 +10,13 @@ from django.utils import timezone
 from consultations import case_services
 from consultations.models import ConsultationRequest, RequestConcern, Status
 from tests.factories import ConsultationRequestFactory
-from tests.staff import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def coordinator_client(client, coordinator_user):
-    client.login(username=coordinator_user.username, password=PASSWORD)
+    client.force_login(coordinator_user)
     return client
 
 

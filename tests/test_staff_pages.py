@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def signed_in(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 
@@ -221,3 +221,24 @@ def test_the_more_information_round_trip(client, coordinator_user):
     client.post(status_path(case), {"answer": "Again"})
     assert ConsultationRequest.objects.get().photos.count() == 1
     assert case.status_changes.filter(to_status=Status.IN_TRIAGE).count() == 1
+
+
+def test_repeated_wrong_passwords_pause_sign_in_for_that_account(
+    client, settings, coordinator_user, surgeon_user
+):
+    settings.AXES_FAILURE_LIMIT = 3
+    login = reverse("staff:login")
+    for _ in range(2):
+        wrong = client.post(login, {"username": "coordinator", "password": "not-it"})
+        assert wrong.status_code == 200
+        assert "Please enter a correct username and password" in wrong.content.decode()
+    locked = client.post(login, {"username": "coordinator", "password": "not-it"})
+    assert locked.status_code == 429
+    assert "Sign-in paused" in locked.content.decode()
+    # Even the right password is refused while paused...
+    right = client.post(login, {"username": "coordinator", "password": PASSWORD})
+    assert right.status_code == 429
+    assert "_auth_user_id" not in client.session
+    # ...but another account from the same place signs in.
+    other = client.post(login, {"username": "surgeon", "password": PASSWORD})
+    assert other.status_code == 302
