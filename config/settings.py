@@ -286,7 +286,9 @@ PORTAL_PHOTO_REQUEUE_AFTER_SECONDS = env.int("PORTAL_PHOTO_REQUEUE_AFTER_SECONDS
 PORTAL_PHOTO_URL_EXPIRY_SECONDS = min(PRIVATE_URL_EXPIRY_SECONDS, 60)
 
 # --- Security -------------------------------------------------------------------
-SESSION_COOKIE_AGE = env.int("PORTAL_SESSION_SECONDS", default=8 * 60 * 60)
+# Staff are signed out after this long without a request (shared workstations).
+SESSION_COOKIE_AGE = env.int("PORTAL_SESSION_IDLE_SECONDS", default=60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -29,8 +29,8 @@ class PhotoInline(admin.TabularInline):
     model = Photo
     extra = 0
     can_delete = False
-    fields = ["id", "content_type", "width", "height", "size", "angle", "created_at"]
-    readonly_fields = ["id", "content_type", "width", "height", "size", "created_at"]
+    fields = ["id", "status", "failure_reason", "content_type", "width", "height", "size", "angle"]
+    readonly_fields = ["id", "status", "failure_reason", "content_type", "width", "height", "size"]
 
     def has_add_permission(self, request, obj=None):
         return False
