@@ -122,12 +122,14 @@ def test_pagination_keeps_the_filters(coordinator_client):
     assert ConsultationRequest.objects.count() == 30
 
 
-@time_machine.travel(datetime.datetime(2026, 11, 24, 12, tzinfo=datetime.UTC))
-def test_filter_by_patient_age(coordinator_client):
-    turned_30_today = ConsultationRequestFactory(date_of_birth=datetime.date(1996, 11, 24))
-    still_29 = ConsultationRequestFactory(date_of_birth=datetime.date(1996, 11, 25))
-    sixty_one = ConsultationRequestFactory(date_of_birth=datetime.date(1965, 1, 1))
-    url = reverse("staff:queue")
-    assert refs(coordinator_client.get(url + "?patient_age=18-29")) == [still_29.reference]
-    assert refs(coordinator_client.get(url + "?patient_age=30-44")) == [turned_30_today.reference]
-    assert refs(coordinator_client.get(url + "?patient_age=60%2B")) == [sixty_one.reference]
+def test_filter_by_patient_age(client, coordinator_user):
+    # Signed in inside the travelled time, so the session is fresh there.
+    with time_machine.travel(datetime.datetime(2026, 11, 24, 12, tzinfo=datetime.UTC)):
+        client.force_login(coordinator_user)
+        turned_30_today = ConsultationRequestFactory(date_of_birth=datetime.date(1996, 11, 24))
+        still_29 = ConsultationRequestFactory(date_of_birth=datetime.date(1996, 11, 25))
+        sixty_one = ConsultationRequestFactory(date_of_birth=datetime.date(1965, 1, 1))
+        url = reverse("staff:queue")
+        assert refs(client.get(url + "?patient_age=18-29")) == [still_29.reference]
+        assert refs(client.get(url + "?patient_age=30-44")) == [turned_30_today.reference]
+        assert refs(client.get(url + "?patient_age=60%2B")) == [sixty_one.reference]
