@@ -53,18 +53,13 @@ def request_received(request: HttpRequest) -> HttpResponse:
     return render(request, "consultations/received.html")
 
 
-def _consultation_or_404(token: str):
-    consultation = consultation_for_token(token)
-    if consultation is None:
-        raise Http404("No request matches this link.")
-    return consultation
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def request_status(request: HttpRequest, token: str) -> HttpResponse:
     """The patient's private page; while the clinic awaits an answer, it takes the reply."""
-    consultation = _consultation_or_404(token)
+    consultation = consultation_for_token(token)
+    if consultation is None:
+        raise Http404("No request matches this link.")
     question = open_information_request(consultation)
     reply_form = None
     reply_failed = False
@@ -78,13 +73,12 @@ def request_status(request: HttpRequest, token: str) -> HttpResponse:
                     photos=reply_form.cleaned_data["photos"],
                 )
             except TransitionRefused:
-                pass  # Answered already (a double submit): the page shows the new status.
+                # Answered already (a double submit): the page shows the new status.
+                return redirect(request.path)
             except SubmissionFailed:
                 reply_failed = True
             else:
                 return redirect(request.path + "?replied=1")
-            if not reply_failed:
-                return redirect(request.path)
     elif request.method == "POST":
         return redirect(request.path)
     response = render(

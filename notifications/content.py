@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from .links import patient_status_url, staff_case_url
+from consultations.status_links import status_url
+
+from .links import staff_case_url
 from .models import Notification, RecipientKind
 
 
@@ -24,7 +26,7 @@ class RenderedEmail:
 def notification_link(notification: Notification) -> str:
     consultation = notification.consultation
     if notification.recipient_kind == RecipientKind.PATIENT:
-        return patient_status_url(consultation)
+        return status_url(consultation)
     return staff_case_url(consultation.reference)
 
 
