@@ -132,22 +132,23 @@ def _action_form(action: Action, data=None, *, version: int):
 
 
 def _render_case(request, consultation, *, bound=None, note_form=None, status=200):
-    actions = actions_available(status=consultation.status, role=request.role)
-    forms = {
-        action: (
+    action_forms = [
+        (
+            action,
+            TRANSITIONS[action],
             bound[1]
             if bound and bound[0] == action
-            else _action_form(action, version=consultation.version)
+            else _action_form(action, version=consultation.version),
         )
-        for action in actions
-    }
+        for action in actions_available(status=consultation.status, role=request.role)
+    ]
     return render(
         request,
         "staff/case_detail.html",
         {
             "case": consultation,
             "patient_status": patient_status(consultation.status),
-            "action_forms": [(action, TRANSITIONS[action], forms[action]) for action in actions],
+            "action_forms": action_forms,
             "note_form": note_form or NoteForm(),
             **case_detail_related(consultation),
         },
