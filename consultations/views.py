@@ -96,7 +96,9 @@ def request_status(request: HttpRequest, token: str) -> HttpResponse:
         },
         status=503 if reply_failed else 200,
     )
-    # The token is the key to this page: keep it out of Referer headers and indexes.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is the key to this page. The site-wide Referrer-Policy
+    # (same-origin) keeps it out of Referer headers sent to other hosts;
+    # "no-referrer" would also make Chromium send "Origin: null" with this
+    # page's own reply form, which CSRF protection must then refuse.
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -18,7 +18,9 @@ def test_it_shows_the_reference_and_a_plain_language_status(client):
     assert consultation.reference in html
     assert "Received" in html
     assert "What happens next" in html
-    assert response["Referrer-Policy"] == "no-referrer"
+    # Full URL (with its token) only to the portal itself; never "no-referrer",
+    # which makes Chromium send "Origin: null" and fail the CSRF check.
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
 
 
