@@ -108,9 +108,13 @@ def open_information_request(consultation) -> InformationRequest | None:
 
 
 def consultation_patient_reply(
-    *, consultation, answer: str, photos: list[AcceptedPhoto]
+    *, consultation, question_id: int, answer: str, photos: list[AcceptedPhoto]
 ) -> ConsultationRequest:
-    """The patient answers through their status link, with text and/or photos."""
+    """The patient answers the question they were shown, with text and/or photos.
+
+    A question takes one answer: sending the same reply again (double click,
+    Back then Send) raises TransitionRefused and stores nothing.
+    """
     try:
         with photos_stored_all_or_nothing() as store_photos, transaction.atomic():
             updated = _transition(
@@ -122,13 +126,14 @@ def consultation_patient_reply(
             )
             question = (
                 updated.information_requests.select_for_update()
-                .filter(answered_at__isnull=True)
-                .last()
+                .filter(pk=question_id, answered_at__isnull=True)
+                .first()
             )
-            if question is not None:
-                question.answer = answer
-                question.answered_at = timezone.now()
-                question.save(update_fields=["answer", "answered_at"])
+            if question is None:
+                raise TransitionRefused("This question has already been answered.")
+            question.answer = answer
+            question.answered_at = timezone.now()
+            question.save(update_fields=["answer", "answered_at"])
             store_photos(request=updated, photos=photos)
             notify_patient_replied(updated)
     except TransitionRefused:

@@ -252,6 +252,9 @@ class ConsultationRequestForm(forms.ModelForm):
 class PatientReplyForm(forms.Form):
     """The patient's answer to a coordinator's question, through the status link."""
 
+    # Which question this answers: a question takes one answer, whatever the
+    # browser sends again later.
+    question = forms.IntegerField(widget=forms.HiddenInput)
     answer = forms.CharField(
         label="Your answer",
         required=False,

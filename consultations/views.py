@@ -1,13 +1,15 @@
 import logging
 import uuid
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from .case_services import consultation_patient_reply, open_information_request
 from .forms import ConsultationRequestForm, PatientReplyForm
+from .models import ConsultationRequest
 from .patient_status import patient_status
 from .services import SubmissionFailed, consultation_submit
 from .status_links import consultation_for_token, status_path
@@ -15,42 +17,148 @@ from .workflow import TransitionRefused
 
 logger = logging.getLogger(__name__)
 
+# The request this browser sent last: its submission key and id. Back after
+# sending restores the whole form (values, files, even a new key rendered by
+# a fresh GET); the form then carries the used key again, so Send lands on the
+# request already made instead of creating a second one.
+LAST_SUBMISSION = "consultations.last_submission"
+
+
+def _last_submission(request: HttpRequest) -> ConsultationRequest | None:
+    remembered = request.session.get(LAST_SUBMISSION)
+    if not remembered:
+        return None
+    return ConsultationRequest.objects.filter(
+        pk=remembered["id"], submission_key=remembered["key"]
+    ).first()
+
+
+def _remember_submission(request: HttpRequest, consultation: ConsultationRequest) -> None:
+    request.session[LAST_SUBMISSION] = {
+        "id": consultation.pk,
+        "key": str(consultation.submission_key),
+    }
+
+
+def render_request_form(
+    request: HttpRequest,
+    form: ConsultationRequestForm,
+    *,
+    status: int = 200,
+    **flags,
+) -> HttpResponse:
+    """The form page; ``flags`` name what went wrong (submission_failed, csrf_failed)."""
+    previous = _last_submission(request)
+    already_sent = (
+        {"reference": previous.reference, "status_path": status_path(previous)}
+        if previous
+        else None
+    )
+    return render(
+        request,
+        "consultations/request_form.html",
+        {"form": form, "already_sent": already_sent, **flags},
+        status=status,
+    )
+
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def request_new(request: HttpRequest) -> HttpResponse:
-    submission_failed = False
     if request.method == "POST":
-        form = ConsultationRequestForm(request.POST, request.FILES)
-        if form.is_bot:
-            logger.info("honeypot field filled; submission dropped")
-            return redirect("consultations:received")
-        if form.is_valid():
-            try:
-                consultation = consultation_submit(
-                    submission_key=form.cleaned_data["submission_key"],
-                    details=form.details(),
-                    concerns=form.cleaned_data["concerns"],
-                    treatments=form.treatments(),
-                    photos=form.cleaned_data["photos"],
-                )
-            except SubmissionFailed:
-                submission_failed = True
-            else:
-                return redirect(status_path(consultation))
-    else:
-        form = ConsultationRequestForm(initial={"submission_key": uuid.uuid4()})
-    return render(
-        request,
-        "consultations/request_form.html",
-        {"form": form, "submission_failed": submission_failed},
-        status=503 if submission_failed else 200,
-    )
+        return _request_submit(request)
+    previous = _last_submission(request)
+    key = previous.submission_key if previous else uuid.uuid4()
+    return render_request_form(request, ConsultationRequestForm(initial={"submission_key": key}))
+
+
+def _request_submit(request: HttpRequest) -> HttpResponse:
+    form = ConsultationRequestForm(request.POST, request.FILES)
+    if form.is_bot:
+        logger.info("honeypot field filled; submission dropped")
+        return redirect("consultations:received")
+    # A key that was used already (double click, reload, Back then Send) needs
+    # no photo decoding: the request it made is the answer.
+    sent = ConsultationRequest.objects.filter(
+        submission_key=_uuid_or_none(form.data.get("submission_key"))
+    ).first()
+    if sent is not None:
+        _remember_submission(request, sent)
+        messages.info(request, "You had already sent this request; nothing was sent twice.")
+        return redirect(status_path(sent))
+    if not form.is_valid():
+        return render_request_form(request, form)
+    try:
+        consultation = consultation_submit(
+            submission_key=form.cleaned_data["submission_key"],
+            details=form.details(),
+            concerns=form.cleaned_data["concerns"],
+            treatments=form.treatments(),
+            photos=form.cleaned_data["photos"],
+        )
+    except SubmissionFailed:
+        return render_request_form(request, form, status=503, submission_failed=True)
+    _remember_submission(request, consultation)
+    return redirect(status_path(consultation))
+
+
+def _uuid_or_none(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+@require_POST
+def request_another(request: HttpRequest) -> HttpResponse:
+    """The patient chose to start a second request: forget the one just sent."""
+    request.session.pop(LAST_SUBMISSION, None)
+    return redirect("consultations:request_new")
 
 
 @never_cache
 def request_received(request: HttpRequest) -> HttpResponse:
     return render(request, "consultations/received.html")
+
+
+def render_status_page(
+    request: HttpRequest,
+    consultation: ConsultationRequest,
+    *,
+    reply_form: PatientReplyForm | None = None,
+    typed: dict | None = None,
+    status: int = 200,
+    **flags,
+) -> HttpResponse:
+    """The patient's status page; ``flags`` name what went wrong (reply_failed, csrf_failed).
+
+    ``reply_form`` is a bound form with errors; ``typed`` the values of a
+    refused post to show again in a fresh one.
+    """
+    question = open_information_request(consultation)
+    if question is not None and reply_form is None:
+        reply_form = PatientReplyForm(initial={**(typed or {}), "question": question.pk})
+    response = render(
+        request,
+        "consultations/status.html",
+        {
+            "consultation": consultation,
+            "status": patient_status(consultation.status),
+            "status_url": request.build_absolute_uri(status_path(consultation)),
+            "photo_count": consultation.photos.count(),
+            "question": question,
+            "reply_form": reply_form if question is not None else None,
+            "replied": request.GET.get("replied") == "1",
+            **flags,
+        },
+        status=status,
+    )
+    # The token is the key to this page. The site-wide Referrer-Policy
+    # (same-origin) keeps it out of Referer headers sent to other hosts;
+    # "no-referrer" would also make Chromium send "Origin: null" with this
+    # page's own reply form, which CSRF protection must then refuse.
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 @never_cache
@@ -60,45 +168,34 @@ def request_status(request: HttpRequest, token: str) -> HttpResponse:
     consultation = consultation_for_token(token)
     if consultation is None:
         raise Http404("No request matches this link.")
+    if request.method == "POST":
+        return _reply_submit(request, consultation)
+    return render_status_page(request, consultation)
+
+
+def _reply_submit(request: HttpRequest, consultation: ConsultationRequest) -> HttpResponse:
+    form = PatientReplyForm(request.POST, request.FILES)
     question = open_information_request(consultation)
-    reply_form = None
-    reply_failed = False
-    if question is not None:
-        reply_form = PatientReplyForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and reply_form.is_valid():
-            try:
-                consultation_patient_reply(
-                    consultation=consultation,
-                    answer=reply_form.cleaned_data["answer"],
-                    photos=reply_form.cleaned_data["photos"],
-                )
-            except TransitionRefused:
-                # Answered already (a double submit): the page shows the new status.
-                return redirect(request.path)
-            except SubmissionFailed:
-                reply_failed = True
-            else:
-                return redirect(request.path + "?replied=1")
-    elif request.method == "POST":
+    if question is None or form.data.get("question") != str(question.pk):
+        # The question this form answered was answered already (double click,
+        # Back then Send) or withdrawn: store nothing and show the current page.
+        messages.info(request, "We already have your answer; nothing was sent twice.")
         return redirect(request.path)
-    response = render(
-        request,
-        "consultations/status.html",
-        {
-            "consultation": consultation,
-            "status": patient_status(consultation.status),
-            "status_url": request.build_absolute_uri(request.path),
-            "photo_count": consultation.photos.count(),
-            "question": question,
-            "reply_form": reply_form,
-            "reply_failed": reply_failed,
-            "replied": request.GET.get("replied") == "1",
-        },
-        status=503 if reply_failed else 200,
-    )
-    # The token is the key to this page. The site-wide Referrer-Policy
-    # (same-origin) keeps it out of Referer headers sent to other hosts;
-    # "no-referrer" would also make Chromium send "Origin: null" with this
-    # page's own reply form, which CSRF protection must then refuse.
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+    if not form.is_valid():
+        return render_status_page(request, consultation, reply_form=form)
+    try:
+        consultation_patient_reply(
+            consultation=consultation,
+            question_id=question.pk,
+            answer=form.cleaned_data["answer"],
+            photos=form.cleaned_data["photos"],
+        )
+    except TransitionRefused:
+        # A twin of this post won the race: it is the answer the clinic has.
+        messages.info(request, "We already have your answer; nothing was sent twice.")
+        return redirect(request.path)
+    except SubmissionFailed:
+        return render_status_page(
+            request, consultation, reply_form=form, status=503, reply_failed=True
+        )
+    return redirect(request.path + "?replied=1")

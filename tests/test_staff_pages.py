@@ -195,30 +195,34 @@ def test_the_more_information_round_trip(client, coordinator_user):
 
     page = client.get(status_path(case)).content.decode()
     assert "Please add a left profile photo." in page
+    question = case.information_requests.get()
+    answers = {"question": question.pk}
     assert "We need a little more from you" in page
 
-    empty = client.post(status_path(case), {"answer": ""})
+    empty = client.post(status_path(case), {**answers, "answer": ""})
     assert "Please write an answer or add at least one photo." in empty.content.decode()
 
-    bad = client.post(status_path(case), {"answer": "Here", "photos": [upload("x.jpg", b"nope")]})
+    bad = client.post(
+        status_path(case), {**answers, "answer": "Here", "photos": [upload("x.jpg", b"nope")]}
+    )
     assert "“x.jpg” is not a photo" in bad.content.decode()
     assert "Here" in bad.content.decode()
 
     response = client.post(
-        status_path(case), {"answer": "Attached.", "photos": [jpeg_upload("left.jpg")]}
+        status_path(case), {**answers, "answer": "Attached.", "photos": [jpeg_upload("left.jpg")]}
     )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == Status.IN_TRIAGE
     assert case.photos.count() == 1
-    question = case.information_requests.get()
+    question.refresh_from_db()
     assert question.answer == "Attached." and question.answered_at
     assert (
         "Thank you: your answer has reached the clinic."
         in client.get(response["Location"]).content.decode()
     )
     # A repeated post (reload) changes nothing more.
-    client.post(status_path(case), {"answer": "Again"})
+    client.post(status_path(case), {**answers, "answer": "Again"})
     assert ConsultationRequest.objects.get().photos.count() == 1
     assert case.status_changes.filter(to_status=Status.IN_TRIAGE).count() == 1
 

@@ -37,7 +37,10 @@ def test_the_journey_notifies_each_party_once_without_phi(
         ),
         (
             lambda c: case_services.consultation_patient_reply(
-                consultation=c, answer="Here it is.", photos=[]
+                consultation=c,
+                question_id=c.information_requests.get().pk,
+                answer="Here it is.",
+                photos=[],
             ),
             Event.PATIENT_REPLIED,
             [coordinator_user.email],

@@ -1,0 +1,55 @@
+"""The page a person sees when their browser failed Django's CSRF check.
+
+Nothing from the refused post is processed. A patient's form or reply is shown
+again with what they typed (never their photos, which the browser must send
+again), so a blocked cookie or an expired page costs them one more click, not
+ten minutes of typing.
+"""
+
+import logging
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import Resolver404, resolve
+
+from .forms import ConsultationRequestForm, PatientReplyForm
+from .status_links import consultation_for_token
+from .views import render_request_form, render_status_page
+
+logger = logging.getLogger(__name__)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        match = None
+    view_name = match.view_name if match else ""
+    # The reason names the check that failed, never what was posted.
+    logger.warning("CSRF check failed view=%s reason=%s", view_name or "-", reason)
+
+    if request.method == "POST" and view_name == "consultations:request_new":
+        form = ConsultationRequestForm(initial=_typed_values(ConsultationRequestForm, request))
+        return render_request_form(request, form, status=403, csrf_failed=True)
+    if request.method == "POST" and view_name == "consultations:status":
+        consultation = consultation_for_token(match.kwargs["token"])
+        if consultation is not None:
+            return render_status_page(
+                request,
+                consultation,
+                typed=_typed_values(PatientReplyForm, request),
+                status=403,
+                csrf_failed=True,
+            )
+    staff = request.path_info.startswith(("/staff/", "/admin/"))
+    return render(request, "403_csrf.html", {"start_path": "/staff/" if staff else "/"}, status=403)
+
+
+def _typed_values(form_class: type[forms.BaseForm], request: HttpRequest) -> dict:
+    """What the person typed and chose, read the way each widget reads it; no files."""
+    return {
+        name: field.widget.value_from_datadict(request.POST, {}, name)
+        for name, field in form_class().fields.items()
+        if not isinstance(field, forms.FileField) and name in request.POST
+    }
