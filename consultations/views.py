@@ -63,7 +63,7 @@ def render_request_form(
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def request_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _request_submit(request)
@@ -162,7 +162,7 @@ def render_status_page(
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def request_status(request: HttpRequest, token: str) -> HttpResponse:
     """The patient's private page; while the clinic awaits an answer, it takes the reply."""
     consultation = consultation_for_token(token)

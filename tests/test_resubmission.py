@@ -35,7 +35,7 @@ def test_back_then_send_lands_on_the_request_already_made(client):
     again = client.get(FORM)
     assert str(again.context["form"].initial["submission_key"]) == first_key
     page = again.content.decode()
-    assert f"You sent request {consultation.reference} a moment ago" in page
+    assert f'You sent request <span class="reference">{consultation.reference}</span>' in page
     assert status_path(consultation) in page
 
     resent = submit(client, [jpeg_upload()], submission_key=rendered_key(client))
