@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from .case_services import consultation_patient_reply, open_information_request
 from .forms import ConsultationRequestForm, PatientReplyForm
-from .patient_status import patient_status
+from .patient_status import patient_status, photo_counts
 from .services import SubmissionFailed, consultation_submit
 from .status_links import consultation_for_token, status_path
 from .workflow import TransitionRefused
@@ -86,9 +86,9 @@ def request_status(request: HttpRequest, token: str) -> HttpResponse:
         "consultations/status.html",
         {
             "consultation": consultation,
-            "status": patient_status(consultation.status),
+            "status": patient_status(consultation),
             "status_url": request.build_absolute_uri(request.path),
-            "photo_count": consultation.photos.count(),
+            "photos": photo_counts(consultation),
             "question": question,
             "reply_form": reply_form,
             "reply_failed": reply_failed,
