@@ -171,6 +171,9 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # --- The clinic ---------------------------------------------------------------
 PORTAL_CLINIC_NAME = env.str("PORTAL_CLINIC_NAME", default="Harbour Plastic Surgery")
+# How patients reach the clinic: shown on every patient page and in every email.
+PORTAL_CLINIC_PHONE = env.str("PORTAL_CLINIC_PHONE", default="+1 202 555 0100")
+PORTAL_CLINIC_EMAIL = env.str("PORTAL_CLINIC_EMAIL", default="care@clinic.example")
 PORTAL_SITE_URL = env.str("PORTAL_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 PORTAL_PRIVACY_NOTICE_VERSION = env.str("PORTAL_PRIVACY_NOTICE_VERSION", default="2026-11")
 PHONENUMBER_DEFAULT_REGION = env.str("PORTAL_PHONE_REGION", default="US")

@@ -9,3 +9,6 @@ urlpatterns = [
     path("staff/", include("consultations.staff_urls")),
     path("", include("consultations.urls")),
 ]
+
+handler400 = "consultations.error_views.bad_request"
+handler500 = "consultations.error_views.server_error"

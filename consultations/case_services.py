@@ -9,6 +9,7 @@ import logging
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from notifications.events import (
@@ -107,6 +108,12 @@ def open_information_request(consultation) -> InformationRequest | None:
     return consultation.information_requests.filter(answered_at__isnull=True).last()
 
 
+def _reply_note(photo_count: int) -> str:
+    if photo_count == 0:
+        return "The patient replied without photos."
+    return f"The patient replied with {photo_count} photo{pluralize(photo_count)}."
+
+
 def consultation_patient_reply(
     *, consultation, question_id: int, answer: str, photos: list[AcceptedPhoto]
 ) -> ConsultationRequest:
@@ -122,7 +129,7 @@ def consultation_patient_reply(
                 action=Action.PATIENT_REPLY,
                 by=None,
                 expected_version=None,
-                note=f"The patient replied with {len(photos)} photo(s).",
+                note=_reply_note(len(photos)),
             )
             question = (
                 updated.information_requests.select_for_update()

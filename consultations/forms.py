@@ -184,6 +184,25 @@ class ConsultationRequestForm(forms.ModelForm):
                 widget=MonthInput(attrs={"placeholder": "YYYY-MM"}),
                 input_formats=["%Y-%m", "%m/%Y", "%Y-%m-%d"],
             )
+        # The order the page shows the fields in, so the error summary follows the page.
+        self.order_fields(
+            [
+                *self.Meta.fields[:8],
+                "concerns",
+                "symptoms",
+                "goals",
+                *(
+                    f"treatment_{kind}{end}"
+                    for kind in TreatmentKind.values
+                    for end in ("", "_date")
+                ),
+                "treatment_other_description",
+                "photos",
+                "consent_privacy",
+                "consent_photos",
+                "consent_contact",
+            ]
+        )
 
     def treatment_rows(self):
         """(checkbox, date) bound-field pairs for the template, in a fixed order."""

@@ -21,12 +21,14 @@ class RequestSizeLimitMiddleware:
             response = TemplateResponse(
                 request,
                 "413.html",
-                {
-                    "max_photos": settings.PORTAL_MAX_PHOTOS,
-                    "max_photo_bytes": settings.PORTAL_MAX_PHOTO_BYTES,
-                },
+                {"max_photo_bytes": settings.PORTAL_MAX_PHOTO_BYTES},
                 status=413,
             )
-            response["Connection"] = "close"
+            if "gunicorn.socket" in request.META:
+                # Gunicorn would otherwise read the unread body to reach the
+                # next request on this connection. PEP 3333 forbids hop-by-hop
+                # headers and runserver (wsgiref) refuses them with a 500; it
+                # discards the unread body itself.
+                response["Connection"] = "close"
             return response.render()
         return self.get_response(request)

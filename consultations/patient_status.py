@@ -6,55 +6,128 @@ mentions notes, staff names or the reasoning behind a decision.
 
 from dataclasses import dataclass
 
-from .models import Status
+from django.db.models import Count, Min, Q
+
+from .models import ConsultationRequest, Outcome, Status
 
 
 @dataclass(frozen=True)
 class PatientStatus:
     headline: str
     explanation: str
+    # What is still to come, in order; empty once nothing more will happen.
+    next_steps: tuple[str, ...] = ()
 
+
+_CONTACT_YOU = (
+    "We contact you by your preferred method with a recommendation and, if you wish, "
+    "a consultation appointment."
+)
+_SURGEON_REVIEWS = "If it helps, a surgeon reviews your photos and history."
 
 PATIENT_STATUSES = {
     Status.SUBMITTED: PatientStatus(
         "Received",
         "Your request and photos have reached the clinic. A coordinator will look at it, "
         "usually within two working days.",
+        (
+            "A coordinator checks your request and photos.",
+            _SURGEON_REVIEWS,
+            _CONTACT_YOU,
+        ),
     ),
     Status.IN_TRIAGE: PatientStatus(
         "Being reviewed by our coordinator",
         "A coordinator is reading your request and preparing it for a surgeon.",
+        (_SURGEON_REVIEWS, _CONTACT_YOU),
     ),
     Status.AWAITING_PATIENT: PatientStatus(
         "We need a little more from you",
-        "The clinic has asked for more information. Please read the request below and reply "
-        "on this page.",
+        "The clinic has asked for more information. Please read the question below and "
+        "answer on this page.",
+        (
+            "You answer the clinic's question on this page.",
+            "A coordinator reads your answer and continues with your request.",
+            _CONTACT_YOU,
+        ),
     ),
     Status.ROUTED: PatientStatus(
         "With a surgeon",
         "A surgeon is reviewing your photos and history.",
+        ("The surgeon records a recommendation.", _CONTACT_YOU),
     ),
     Status.REVIEWED: PatientStatus(
         "Review complete",
-        "The surgeon has reviewed your request. A coordinator will contact you by your "
-        "preferred method to discuss the next step.",
-    ),
-    Status.CLOSED: PatientStatus(
-        "Closed",
-        "This request is closed. If you have questions, contact the clinic and quote your "
-        "reference.",
+        "The surgeon has reviewed your request.",
+        (
+            "A coordinator contacts you by your preferred method to discuss the surgeon's "
+            "recommendation and, if you wish, a consultation appointment.",
+        ),
     ),
     Status.SPAM: PatientStatus(
         "Closed",
-        "This request is closed. If you have questions, contact the clinic and quote your "
-        "reference.",
+        "This request is closed and will not be reviewed. If you sent it and still need "
+        "help, contact the clinic and quote your reference.",
     ),
     Status.DUPLICATE: PatientStatus(
         "Closed: we already have your request",
-        "This request repeats another one you sent; the clinic is handling that one.",
+        "This request repeats another one you sent; the clinic is handling that one, so "
+        "there is nothing more to do here.",
     ),
 }
 
+CLOSED_OUTCOMES = {
+    Outcome.CONSULTATION_BOOKED: PatientStatus(
+        "Closed: your consultation is booked",
+        "The clinic has booked a consultation with you and has sent, or will send, the "
+        "details by your preferred method. If you cannot find them, contact the clinic.",
+    ),
+    Outcome.DECLINED_BY_CLINIC: PatientStatus(
+        "Closed: the clinic cannot offer a consultation",
+        "After looking at your request, the clinic has decided not to offer a "
+        "consultation for it. If you have questions, contact the clinic and quote your "
+        "reference.",
+    ),
+    Outcome.DECLINED_BY_PATIENT: PatientStatus(
+        "Closed at your request",
+        "You told us you do not want to go ahead, so we have closed this request. You are "
+        "welcome to send a new request at any time.",
+    ),
+    Outcome.NO_RESPONSE: PatientStatus(
+        "Closed: we did not hear back from you",
+        "We tried to reach you but did not hear back, so we have closed this request. If "
+        "you would still like a consultation, contact the clinic and quote your reference.",
+    ),
+}
+_CLOSED = PatientStatus(
+    "Closed",
+    "This request is closed. If you have questions, contact the clinic and quote your reference.",
+)
 
-def patient_status(status: str) -> PatientStatus:
-    return PATIENT_STATUSES[Status(status)]
+
+def patient_status(consultation: ConsultationRequest) -> PatientStatus:
+    if consultation.status == Status.CLOSED:
+        return CLOSED_OUTCOMES.get(consultation.outcome, _CLOSED)
+    return PATIENT_STATUSES[Status(consultation.status)]
+
+
+@dataclass(frozen=True)
+class PhotoCounts:
+    sent: int
+    added: int
+
+
+def photo_counts(consultation: ConsultationRequest) -> PhotoCounts:
+    """Photos sent with the request, and those added later in answers.
+
+    The clinic can only ask a question after the request (and its photos) was
+    saved, so a photo is an addition if it arrived after the first question.
+    """
+    first_asked = consultation.information_requests.aggregate(first=Min("asked_at"))["first"]
+    if first_asked is None:
+        return PhotoCounts(sent=consultation.photos.count(), added=0)
+    counts = consultation.photos.aggregate(
+        sent=Count("pk", filter=Q(created_at__lt=first_asked)),
+        added=Count("pk", filter=Q(created_at__gte=first_asked)),
+    )
+    return PhotoCounts(**counts)

@@ -42,11 +42,18 @@ class QueueFilters:
     oldest_first: bool = False
 
 
+def reference_from_text(text: str) -> str | None:
+    """A reference as people type it ("cr7k4mq2xp", "7K4M Q2XP", "CR-7K4M-Q2XP")
+    in its stored form, or None if the text is not one."""
+    match = _REFERENCE.match(text.strip().upper().replace(" ", ""))
+    return f"CR-{match.group(2)}-{match.group(3)}" if match else None
+
+
 def _search(queryset: QuerySet, text: str) -> QuerySet:
     text = text.strip()
-    reference = _REFERENCE.match(text.upper().replace(" ", ""))
+    reference = reference_from_text(text)
     if reference:
-        return queryset.filter(reference=f"CR-{reference.group(2)}-{reference.group(3)}")
+        return queryset.filter(reference=reference)
     if "@" in text:
         # Matches the index on lower(email).
         return queryset.annotate(email_lower=Lower("email")).filter(email_lower=text.lower())

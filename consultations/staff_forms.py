@@ -1,7 +1,7 @@
 from django import forms
 
 from .models import ConcernArea, Outcome, Recommendation, Status
-from .selectors import PATIENT_AGE_BUCKETS, WAITING_BUCKETS, QueueFilters
+from .selectors import PATIENT_AGE_BUCKETS, WAITING_BUCKETS, QueueFilters, reference_from_text
 
 
 class QueueFilterForm(forms.Form):
@@ -115,8 +115,14 @@ class SimpleActionForm(VersionedForm):
 
 
 class DuplicateForm(VersionedForm):
-    original_reference = forms.CharField(label="Reference of the original request", max_length=14)
+    original_reference = forms.CharField(label="Reference of the original request", max_length=20)
     note = forms.CharField(label="Note", required=False, max_length=4000)
 
     def clean_original_reference(self):
-        return self.cleaned_data["original_reference"].strip().upper()
+        typed = self.cleaned_data["original_reference"]
+        reference = reference_from_text(typed)
+        if reference is None:
+            raise forms.ValidationError(
+                f"“{typed.strip()}” is not a reference: it looks like CR-7K4M-Q2XP."
+            )
+        return reference

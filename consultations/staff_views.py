@@ -147,7 +147,7 @@ def _render_case(request, consultation, *, bound=None, note_form=None, status=20
         "staff/case_detail.html",
         {
             "case": consultation,
-            "patient_status": patient_status(consultation.status),
+            "patient_status": patient_status(consultation),
             "action_forms": action_forms,
             "note_form": note_form or NoteForm(),
             **case_detail_related(consultation),

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .case_services import consultation_patient_reply, open_information_request
 from .forms import ConsultationRequestForm, PatientReplyForm
 from .models import ConsultationRequest
-from .patient_status import patient_status
+from .patient_status import patient_status, photo_counts
 from .services import SubmissionFailed, consultation_submit
 from .status_links import consultation_for_token, status_path
 from .workflow import TransitionRefused
@@ -143,9 +143,9 @@ def render_status_page(
         "consultations/status.html",
         {
             "consultation": consultation,
-            "status": patient_status(consultation.status),
+            "status": patient_status(consultation),
             "status_url": request.build_absolute_uri(status_path(consultation)),
-            "photo_count": consultation.photos.count(),
+            "photos": photo_counts(consultation),
             "question": question,
             "reply_form": reply_form if question is not None else None,
             "replied": request.GET.get("replied") == "1",

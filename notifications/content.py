@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from consultations.context_processors import clinic_details
 from consultations.status_links import status_url
 
 from .links import staff_case_url
@@ -32,7 +33,7 @@ def notification_link(notification: Notification) -> str:
 
 def notification_context(notification: Notification) -> dict:
     return {
-        "clinic_name": settings.PORTAL_CLINIC_NAME,
+        **clinic_details(),
         "site_url": settings.PORTAL_SITE_URL,
         "reference": notification.consultation.reference,
         "link": notification_link(notification),

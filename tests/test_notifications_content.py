@@ -211,3 +211,23 @@ def test_the_webhook_payload_has_no_phi(consultation, django_capture_on_commit_c
     payload = webhook_payload(row)
     assert set(payload) == {"event", "reference", "link", "text"}
     assert_no_phi(json.dumps(payload))
+
+
+@pytest.mark.parametrize("event", EVENTS)
+def test_every_email_shows_how_to_reach_the_clinic_in_the_sites_colours(
+    consultation, event, settings, django_capture_on_commit_callbacks
+):
+    settings.PORTAL_CLINIC_PHONE = "+1 202 555 0142"
+    settings.PORTAL_CLINIC_EMAIL = "help@harbour.example"
+    with django_capture_on_commit_callbacks(execute=False):
+        rows = EVENTS[event](consultation)
+    for row in rows:
+        content = email_render(row)
+        assert 'href="tel:+12025550142"' in content.html
+        assert 'href="mailto:help@harbour.example"' in content.html
+        if row.recipient_kind == "patient":
+            assert "+1 202 555 0142" in content.text
+            assert "help@harbour.example" in content.text
+        # The portal's green (static/css/portal.css --brand), not the old brown.
+        assert "#2f6b5e" in content.html
+        assert "#5b4636" not in content.html

@@ -296,5 +296,6 @@ def test_far_too_many_files_get_a_clear_page(client, settings, private_root):
     settings.DATA_UPLOAD_MAX_NUMBER_FILES = 5
     response = submit(client, [jpeg_upload(f"p{i}.jpg", size=(8, 8)) for i in range(6)])
     assert response.status_code == 400
-    assert "far more files than the form allows" in response.content.decode()
+    assert "Too many files at once" in response.content.decode()
+    assert "please choose at most 8 photos" in response.content.decode()
     assert_nothing_stored(private_root)
