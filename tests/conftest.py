@@ -199,6 +199,12 @@ def portal(production_server, transactional_db):
     return production_server
 
 
+def pytest_collection_modifyitems(items):
+    """Tests on the production server run last: its worker shares the test broker
+    and would otherwise take the tasks of tests that start a worker of their own."""
+    items.sort(key=lambda item: "portal" in getattr(item, "fixturenames", ()))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield

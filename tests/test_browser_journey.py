@@ -75,6 +75,12 @@ def submit_with_a_double_click(patient: Person) -> str:
     return reference
 
 
+def case_action(page, action: str, button: str) -> None:
+    """Press an action's button on the case page and wait for the portal's "done"."""
+    page.locator(f"section.action--{action}").get_by_role("button", name=button).click()
+    page.get_by_text(f"{button}: done.").wait_for()
+
+
 def coordinator_triages_and_asks(desk: Person, reference: str) -> None:
     page = desk.page
     sign_in(desk, "coordinator")
@@ -88,12 +94,10 @@ def coordinator_triages_and_asks(desk: Person, reference: str) -> None:
     assert wait_for_images(page, "img.photo-thumb") == 2
     desk.step("06-case")
 
-    page.locator("section.action--start_triage").get_by_role("button").click()
-    page.get_by_text("Start triage: done.").wait_for()
+    case_action(page, "start_triage", "Start triage")
     ask = page.locator("section.action--request_info")
     ask.get_by_label("What do you need from the patient?").fill(QUESTION)
-    ask.get_by_role("button", name="Ask the patient for more").click()
-    page.get_by_text("Ask the patient for more: done.").wait_for()
+    case_action(page, "request_info", "Ask the patient for more")
     desk.step("07-case-asked")
     sign_out(desk)
 
@@ -122,8 +126,7 @@ def coordinator_routes(desk: Person, reference: str) -> None:
     route = page.locator("section.action--route")
     route.get_by_label("Surgeon", exact=True).select_option(label="Surgeon Staff")
     route.get_by_label("Note for the surgeon").fill("Under-eye hollowing after a carbon peel.")
-    route.get_by_role("button", name="Route to a surgeon").click()
-    page.get_by_text("Route to a surgeon: done.").wait_for()
+    case_action(page, "route", "Route to a surgeon")
     desk.step("09-case-routed")
     sign_out(desk)
 
@@ -151,10 +154,10 @@ def coordinator_closes(desk: Person, reference: str) -> None:
     page = desk.page
     sign_in(desk, "coordinator")
     page.goto(f"/staff/cases/{reference}/")
-    close = page.locator("section.action--close")
-    close.get_by_label("Outcome").select_option("consultation_booked")
-    close.get_by_role("button", name="Close the case").click()
-    page.get_by_text("Close the case: done.").wait_for()
+    page.locator("section.action--close").get_by_label("Outcome").select_option(
+        "consultation_booked"
+    )
+    case_action(page, "close", "Close the case")
     desk.step("13-case-closed")
     sign_out(desk)
 
