@@ -48,7 +48,8 @@ def _portal_test_settings(settings, tmp_path):
             "OPTIONS": {"location": tmp_path / "private"},
         },
     }
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Fast, yet an algorithm the production server (a subprocess) also verifies.
+    settings.PASSWORD_HASHERS = ["tests.staff.QuickPBKDF2PasswordHasher"]
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     settings.CELERY_TASK_ALWAYS_EAGER = True
@@ -162,17 +163,56 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def phone_page(chromium):
-    context = chromium.new_context(
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
+# --- The portal as the clinic runs it (gunicorn, DEBUG off, a Celery worker) ---
+
+
+@pytest.fixture(scope="session")
+def production_server(django_db_setup, redis_url, tmp_path_factory):
+    """One gunicorn and one Celery worker for the whole run, on the test database.
+
+    Tests reach it through ``portal``, which makes them transactional so the
+    server sees what they commit (and they see what it commits).
+    """
+    from celery import Celery
+    from django.conf import settings
+
+    from tests.production_server import run_production_server
+
+    ping_app = Celery("portal-tests-ping", broker=redis_url)
+    with ping_app.connection_for_write() as connection:
+        connection.default_channel.client.flushdb()
+    yield from run_production_server(
+        base=tmp_path_factory.mktemp("production"),
+        redis_url=redis_url,
+        ping_app=ping_app,
+        secret_key=settings.SECRET_KEY,
     )
-    page = context.new_page()
-    yield page
-    context.close()
+
+
+@pytest.fixture
+def portal(production_server, transactional_db):
+    """The production server, with this test's mail only; its logs are printed if it fails."""
+    for message in production_server.mail_dir.iterdir():
+        message.unlink()
+    for log in production_server.logs:
+        log.mark()
+    return production_server
+
+
+def pytest_collection_modifyitems(items):
+    """Tests on the production server run last: its worker shares the test broker
+    and would otherwise take the tasks of tests that start a worker of their own."""
+    items.sort(key=lambda item: "portal" in getattr(item, "fixturenames", ()))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    server = getattr(item, "funcargs", {}).get("portal")
+    if report.failed and server is not None:
+        for log in server.logs:
+            report.sections.append((f"{log.name} log during this test", log.since_mark()))
+    return report
 
 
 # --- A real Celery worker process on the Redis broker -----------------------
@@ -193,7 +233,7 @@ class WorkerProcess:
         self.process.wait(10)
 
 
-def _die_with_parent():
+def die_with_parent():
     """Linux: the worker gets SIGKILL if the test process dies without cleaning up,
     so no stray worker is left to take the next run's tasks."""
     import ctypes
@@ -242,7 +282,7 @@ def _reset_broker_pools(app):
     pools.reset()
 
 
-def worker_env(*, redis_url: str, mail_dir, private_root) -> dict:
+def worker_env(*, redis_url: str, mail_dir, private_root, site_url: str = "") -> dict:
     """Environment for a worker subprocess that shares this test's database,
     private storage (local or S3) and site URL; mail goes to files in mail_dir."""
     from django.conf import settings
@@ -254,7 +294,7 @@ def worker_env(*, redis_url: str, mail_dir, private_root) -> dict:
         "CELERY_BROKER_URL": redis_url,
         # django-environ drops one leading slash of the path.
         "EMAIL_URL": f"filemail:///{mail_dir}",
-        "PORTAL_SITE_URL": settings.PORTAL_SITE_URL,
+        "PORTAL_SITE_URL": site_url or settings.PORTAL_SITE_URL,
         "PORTAL_PRIVATE_FILES_ROOT": str(private_root),
     }
     private = settings.STORAGES["private"]
@@ -282,7 +322,7 @@ def start_worker(*, app, env: dict, log_path, prefix: str = "test"):
     command += ["--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", name]
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            command, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
         )
     deadline = time.monotonic() + 30
     # Ping this worker by name: a stray worker on the same broker must not count.

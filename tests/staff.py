@@ -1,11 +1,19 @@
 """Named people for staff tests: coordinator, surgeon, other surgeon, outsider."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import Group
 
 from consultations.roles import COORDINATORS, SURGEONS
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+class QuickPBKDF2PasswordHasher(PBKDF2PasswordHasher):
+    """Production's algorithm with few iterations: the hash records its iteration
+    count, so a server with the default hashers still verifies it."""
+
+    iterations = 1000
 
 
 def make_user(username: str, group: str | None = None, **extra):

@@ -1,4 +1,5 @@
-"""axe-core, injected into each page in Chromium, finds no accessibility violations."""
+"""axe-core, injected into each page in Chromium, finds no accessibility violations
+on the portal as the clinic runs it."""
 
 import json
 from pathlib import Path
@@ -7,14 +8,14 @@ import pytest
 from django.urls import reverse
 
 from consultations.status_links import status_path
+from tests.browser import DESK, PHONE, Person, sign_in
 from tests.conftest import service_missing
 from tests.factories import ConsultationRequestFactory
-from tests.staff import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
-WIDTHS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
+WIDTHS = {"phone": PHONE, "desktop": DESK}
 
 
 @pytest.fixture
@@ -40,12 +41,17 @@ def assert_accessible(page, axe_script):
     assert found == [], json.dumps(found, indent=1)
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_patient_pages(live_server, chromium, axe_script, width):
-    # bypass_csp: the page allows no inline script, and axe is injected as one.
-    context = chromium.new_context(viewport=WIDTHS[width], bypass_csp=True)
-    page = context.new_page()
-    page.goto(live_server.url + "/")
+@pytest.fixture(params=WIDTHS)
+def visitor(request, portal, chromium):
+    # bypass_csp: the pages allow no inline script, and axe is injected as one.
+    person = Person(chromium, portal.url, "axe", WIDTHS[request.param], bypass_csp=True)
+    yield person
+    person.close()
+
+
+def test_patient_pages(visitor, axe_script):
+    page = visitor.page
+    page.goto("/")
     assert_accessible(page, axe_script)
 
     page.get_by_role("button", name="Send my request").click()
@@ -53,24 +59,17 @@ def test_patient_pages(live_server, chromium, axe_script, width):
     assert_accessible(page, axe_script)
 
     case = ConsultationRequestFactory()
-    page.goto(live_server.url + status_path(case))
+    page.goto(status_path(case))
     assert_accessible(page, axe_script)
-    context.close()
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_staff_pages(live_server, chromium, axe_script, coordinator_user, width):
+def test_staff_pages(visitor, axe_script, coordinator_user):
     case = ConsultationRequestFactory()
-    # bypass_csp: the page allows no inline script, and axe is injected as one.
-    context = chromium.new_context(viewport=WIDTHS[width], bypass_csp=True)
-    page = context.new_page()
-    page.goto(live_server.url + reverse("staff:login"))
+    page = visitor.page
+    page.goto(reverse("staff:login"))
     assert_accessible(page, axe_script)
-    page.get_by_label("Username").fill(coordinator_user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(visitor, coordinator_user.username)
     page.get_by_role("heading", name="Requests").wait_for()
     assert_accessible(page, axe_script)
-    page.goto(live_server.url + reverse("staff:case_detail", args=[case.reference]))
+    page.goto(reverse("staff:case_detail", args=[case.reference]))
     assert_accessible(page, axe_script)
-    context.close()

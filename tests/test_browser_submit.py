@@ -1,78 +1,89 @@
-"""A patient on a phone fills in the form in Chromium and sees a reference."""
-
-import re
+"""What a patient's browser does to a form besides one click: Back then Send again,
+and a mistake in one field. On the portal as the clinic runs it, in Chromium."""
 
 import pytest
 
+from consultations.case_services import consultation_request_info, consultation_start_triage
 from consultations.models import ConsultationRequest
-from tests.images import FIXTURES, image_bytes
+from consultations.status_links import status_path
+from tests.browser import PHONE, Person, fill_form
+from tests.factories import ConsultationRequestFactory
+from tests.images import FIXTURES
 from tests.submission import PATIENT
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = "test-artifacts"
+pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def fill_form(page):
-    page.get_by_label("First name").fill(PATIENT["first_name"])
-    page.get_by_label("Last name").fill(PATIENT["last_name"])
-    page.get_by_label("Email address").fill(PATIENT["email"])
-    page.get_by_label("Phone number").fill(PATIENT["phone"])
-    page.get_by_label("Text message").check()
-    page.get_by_label("Date of birth").fill("1990-02-14")
-    page.get_by_label("Country where you live").select_option("GB")
-    page.get_by_label("State, province or region").fill("Greater London")
-    page.get_by_label("Under the eyes / tear troughs").check()
-    page.get_by_label("What have you noticed, and since when?").fill(PATIENT["symptoms"])
-    page.get_by_label("What would you like to achieve?").fill(PATIENT["goals"])
-    page.get_by_label("Carbon peel", exact=True).check()
-    page.get_by_label("When did you have Carbon peel? (approximately)").fill("2026-09")
+@pytest.fixture
+def patient(portal, chromium):
+    person = Person(chromium, portal.url, "patient", PHONE)
+    yield person
+    person.close()
 
 
-def consent(page):
-    page.get_by_label("I have read the privacy notice.").check()
-    page.get_by_label("I agree that the clinic stores my photos for medical evaluation.").check()
-    page.get_by_label("I agree to be contacted about my request.").check()
-
-
-def test_a_patient_submits_from_a_phone_and_sees_a_reference(live_server, phone_page, tmp_path):
-    front = tmp_path / "front.jpg"
-    front.write_bytes(image_bytes("JPEG", (1200, 1600)))
-    page = phone_page
-    page.goto(live_server.url + "/")
+def test_back_then_send_makes_no_second_request(patient):
+    page = patient.page
+    page.goto("/")
     fill_form(page)
-    page.get_by_label("Choose your photos").set_input_files(
-        [str(front), str(FIXTURES / "IMG_5195.HEIC")]
-    )
-    consent(page)
-    page.screenshot(path=f"{SCREENSHOTS}/phone-form-filled.png", full_page=True)
+    page.get_by_label("Choose your photos").set_input_files([FIXTURES / "DSCN0010.jpg"])
     page.get_by_role("button", name="Send my request").click()
+    reference = page.get_by_test_id("reference").inner_text()
 
-    reference = page.get_by_test_id("reference")
-    reference.wait_for()
-    assert re.fullmatch(r"CR-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}", reference.inner_text())
-    page.screenshot(path=f"{SCREENSHOTS}/phone-status.png", full_page=True)
+    page.go_back()
+    assert page.get_by_label("First name").input_value() == PATIENT["first_name"]
+    patient.step("back-form-restored")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send my request").click()
+    patient.step("back-then-send")
 
-    consultation = ConsultationRequest.objects.get()
-    assert consultation.reference == reference.inner_text()
-    assert consultation.preferred_contact == "sms"
-    assert consultation.photos.count() == 2
+    assert ConsultationRequest.objects.count() == 1
+    # The request already made, or a fresh form: never a second reference.
+    on_status_page = page.get_by_test_id("reference").count() == 1
+    if on_status_page:
+        assert page.get_by_test_id("reference").inner_text() == reference
+    else:
+        assert page.get_by_label("First name").input_value() == ""
 
 
-def test_a_mistake_keeps_every_answer_and_asks_for_the_photos_again(
-    live_server, phone_page, tmp_path
-):
-    page = phone_page
-    page.goto(live_server.url + "/")
+def test_back_then_send_makes_no_second_reply(patient, coordinator_user):
+    case = ConsultationRequestFactory()
+    consultation_start_triage(consultation=case, by=coordinator_user, version=None)
+    consultation_request_info(
+        consultation=case, by=coordinator_user, question="A left profile, please.", version=None
+    )
+    page = patient.page
+    page.goto(status_path(case))
+    page.get_by_label("Your answer").fill("Here it is.")
+    page.get_by_label("Add photos").set_input_files([FIXTURES / "portrait_6.jpg"])
+    page.get_by_role("button", name="Send my answer").click()
+    page.get_by_text("your answer has reached the clinic").wait_for()
+
+    page.go_back()
+    send = page.get_by_role("button", name="Send my answer")
+    # A browser that restores the form lets the patient press Send again.
+    if send.count():
+        with page.expect_navigation():
+            send.click()
+    patient.step("reply-back-then-send")
+
+    assert page.get_by_test_id("reference").inner_text() == case.reference
+    assert case.information_requests.get().answer == "Here it is."
+    assert case.photos.count() == 1
+    assert case.status_changes.filter(to_status="in_triage").count() == 2  # triage, reply
+
+
+def test_a_mistake_keeps_every_answer_and_asks_for_the_photos_again(patient):
+    page = patient.page
+    page.goto("/")
     fill_form(page)
     page.get_by_label("Email address").fill("not an email")
-    page.get_by_label("Choose your photos").set_input_files([str(FIXTURES / "portrait_6.jpg")])
-    consent(page)
+    page.get_by_label("Choose your photos").set_input_files([FIXTURES / "portrait_6.jpg"])
     page.get_by_role("button", name="Send my request").click()
 
     page.get_by_text("Please check 1 answer").wait_for()
-    page.screenshot(path=f"{SCREENSHOTS}/phone-form-error.png", full_page=True)
+    patient.step("form-error")
     assert page.get_by_label("First name").input_value() == PATIENT["first_name"]
+    assert page.get_by_label("Email address").input_value() == "not an email"
     assert page.get_by_label("Text message").is_checked()
     assert page.get_by_label("Carbon peel", exact=True).is_checked()
     assert page.get_by_label("When did you have Carbon peel? (approximately)").input_value() == (
