@@ -20,7 +20,9 @@ PHI = [
     PATIENT["phone"],
     "+442079460958",
     "020 7946 0958",
-    "7946",
+    # Not "7946" alone: ids and task UUIDs contain four-digit runs by chance.
+    "7946 0958",
+    "79460958",
     PATIENT["symptoms"],
     PATIENT["symptoms"][:30],
     "laser",

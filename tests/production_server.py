@@ -76,10 +76,12 @@ def collect_static(env: dict) -> None:
         pytest.fail(f"collectstatic failed:\n{result.stdout}\n{result.stderr}")
 
 
-def start_gunicorn(*, env: dict, port: int, log_path: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"]
-    command += ["--workers", "2", "--worker-class", "gthread", "--threads", "4"]
-    command += ["--access-logfile", "-", "--error-logfile", "-"]
+GUNICORN = [sys.executable, "-m", "gunicorn", "config.wsgi"]
+RUNSERVER = [sys.executable, "manage.py", "runserver", "--noreload"]
+
+
+def start_server(command: list[str], *, env: dict, port: int, log_path: Path) -> subprocess.Popen:
+    """Start a web server process and return once it serves a static file."""
     with log_path.open("w") as log:
         process = subprocess.Popen(
             command,
@@ -93,9 +95,16 @@ def start_gunicorn(*, env: dict, port: int, log_path: Path) -> subprocess.Popen:
     while not _answers(f"http://localhost:{port}/static/favicon.svg"):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            pytest.fail(f"gunicorn did not start:\n{log_path.read_text()}")
+            pytest.fail(f"{command[2]} did not start:\n{log_path.read_text()}")
         time.sleep(0.1)
     return process
+
+
+def start_gunicorn(*, env: dict, port: int, log_path: Path) -> subprocess.Popen:
+    command = [*GUNICORN, "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", "2", "--worker-class", "gthread", "--threads", "4"]
+    command += ["--access-logfile", "-", "--error-logfile", "-"]
+    return start_server(command, env=env, port=port, log_path=log_path)
 
 
 def _answers(url: str) -> bool:

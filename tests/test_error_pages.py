@@ -7,9 +7,6 @@ started as processes with DEBUG off.
 
 import http.client
 import os
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -18,8 +15,9 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from consultations.error_views import server_error
-from tests.conftest import _database_url_for_subprocess, _die_with_parent, free_port
+from tests.conftest import _database_url_for_subprocess, free_port
 from tests.images import image_bytes, jpeg_upload
+from tests.production_server import GUNICORN, RUNSERVER, collect_static, start_server
 from tests.submission import form_data
 
 pytestmark = pytest.mark.django_db
@@ -147,58 +145,13 @@ def production_env(tmp_path_factory):
         "PORTAL_MAX_REQUEST_BYTES": "200000",
         "PORTAL_LOG_LEVEL": "WARNING",
     }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+    collect_static(env)
     return env
 
 
-def _serve(command: list[str], env: dict, port: int, log_path: Path):
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
-        )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited:\n{log_path.read_text()}")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/static/favicon.svg")
-            connection.getresponse().read()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    pytest.fail(f"server did not start:\n{log_path.read_text()}")
-
-
 SERVERS = {
-    "runserver": lambda port: [
-        sys.executable,
-        "manage.py",
-        "runserver",
-        "--noreload",
-        f"127.0.0.1:{port}",
-    ],
-    "gunicorn": lambda port: [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "config.wsgi",
-        "--workers",
-        "1",
-        "--bind",
-        f"127.0.0.1:{port}",
-    ],
+    "runserver": lambda port: [*RUNSERVER, f"127.0.0.1:{port}"],
+    "gunicorn": lambda port: [*GUNICORN, "--workers", "1", "--bind", f"127.0.0.1:{port}"],
 }
 
 
@@ -207,7 +160,9 @@ def test_an_over_limit_upload_gets_the_413_page_from_both_servers(production_env
     port = free_port()
     # runserver checks migrations at start: give it the test database.
     env = {**production_env, "DATABASE_URL": _database_url_for_subprocess()}
-    process = _serve(SERVERS[server](port), env, port, tmp_path / "server.log")
+    process = start_server(
+        SERVERS[server](port), env=env, port=port, log_path=tmp_path / "server.log"
+    )
     try:
         # About 1 MB of photo: five times the limit set above.
         body, content_type = multipart(fields_and([("big.jpg", os.urandom(1_000_000))]))

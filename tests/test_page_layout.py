@@ -1,8 +1,12 @@
-"""Every page, at phone and desktop widths, in Chromium: room around the first
-heading and the footer, nothing wider than the screen, no axe violations.
-Screenshots go to test-artifacts/pages/ to be looked at."""
+"""Every page, at phone and desktop widths, in Chromium on the portal as the clinic
+runs it: room around the first heading and the footer, nothing wider than the
+screen, no axe-core accessibility violations. Screenshots go to
+test-artifacts/pages/ to be looked at."""
 
+import http.client
+import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
@@ -11,15 +15,17 @@ from consultations import case_services
 from consultations.error_views import server_error
 from consultations.models import Outcome, Status
 from consultations.status_links import status_path
+from tests.browser import DESK, PHONE, Person, sign_in
+from tests.conftest import service_missing
 from tests.factories import ConsultationRequestFactory
 from tests.images import image_bytes
 from tests.photos import stored_photo
-from tests.staff import PASSWORD
 from tests.staff import coordinator as make_coordinator
-from tests.test_accessibility import WIDTHS, assert_accessible, axe_script  # noqa: F401
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "pages"
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = {"phone": PHONE, "desktop": DESK}
 
 MEASURE = """() => {
   const header = document.querySelector('.site-header').getBoundingClientRect();
@@ -35,7 +41,35 @@ MEASURE = """() => {
 }"""
 
 
-def check(page, axe_script, name: str, width: str):  # noqa: F811
+@pytest.fixture(scope="session")
+def axe_script():
+    if not AXE.exists():
+        service_missing("axe-core", f"{AXE} missing (npm ci)")
+    return str(AXE)
+
+
+def assert_accessible(page, axe_script):
+    page.add_script_tag(path=axe_script)
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    found = [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in found
+    ]
+    assert found == [], json.dumps(found, indent=1)
+
+
+@pytest.fixture(params=WIDTHS)
+def visitor(request, portal, chromium):
+    # bypass_csp: the pages allow no inline script, and axe is injected as one.
+    person = Person(chromium, portal.url, "pages", WIDTHS[request.param], bypass_csp=True)
+    person.width = request.param
+    yield person
+    person.close()
+
+
+def check(page, axe_script, name: str, width: str):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
     found = page.evaluate(MEASURE)
@@ -56,14 +90,32 @@ def send_photos(page, count: int, tmp_path):
     page.wait_for_load_state()
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_patient_pages(live_server, chromium, axe_script, settings, tmp_path, width):  # noqa: F811
-    coordinator = make_coordinator("cleo")
-    context = chromium.new_context(viewport=WIDTHS[width], bypass_csp=True)
-    page = context.new_page()
-    base = live_server.url
+def over_limit_page(base_url: str) -> bytes:
+    """The server's own 413 page: a request declaring more than any submission
+    may carry is refused before its body is read, so none need be sent."""
+    address = urlsplit(base_url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    connection.putrequest("POST", "/")
+    connection.putheader("Content-Type", "multipart/form-data; boundary=x")
+    connection.putheader("Content-Length", str(10**10))
+    connection.endheaders()
+    response = connection.getresponse()
+    assert response.status == 413
+    return response.read()
 
-    page.goto(base + "/")
+
+def serve(status: int, html: bytes):
+    def handler(route):
+        route.fulfill(status=status, body=html, content_type="text/html; charset=utf-8")
+
+    return handler
+
+
+def test_patient_pages(visitor, axe_script, tmp_path):
+    page, width = visitor.page, visitor.width
+    coordinator = make_coordinator("cleo")
+
+    page.goto("/")
     check(page, axe_script, "form", width)
     page.get_by_role("button", name="Send my request").click()
     page.get_by_text("Please check").first.wait_for()
@@ -96,47 +148,38 @@ def test_patient_pages(live_server, chromium, axe_script, settings, tmp_path, wi
         ),
     }
     for name, case in cases.items():
-        page.goto(base + status_path(case))
+        page.goto(status_path(case))
         check(page, axe_script, name, width)
 
-    page.goto(base + status_path(asked))
+    page.goto(status_path(asked))
     page.get_by_role("button", name="Send my answer").click()
     page.get_by_text("Please check").first.wait_for()
     check(page, axe_script, "status-awaiting-errors", width)
 
-    page.goto(base + "/no-such-page/")
+    with visitor.expect_status(404):
+        page.goto("/no-such-page/")
     check(page, axe_script, "404", width)
 
-    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
-    page.goto(base + "/")
-    send_photos(page, 3, tmp_path)
+    # One file more than the server parses (DATA_UPLOAD_MAX_NUMBER_FILES, 4 x 8).
+    page.goto("/")
+    with visitor.expect_status(400):
+        send_photos(page, 33, tmp_path)
     check(page, axe_script, "400-too-many-files", width)
 
-    settings.PORTAL_MAX_REQUEST_BYTES = 1_000
-    page.goto(base + "/")
-    send_photos(page, 1, tmp_path)
-    check(page, axe_script, "413", width)
-
-    # A 500 cannot be caused on purpose: serve what the handler renders.
-    html = server_error(None).content
-    page.route(
-        base + "/broken/",
-        lambda route: route.fulfill(status=500, body=html, content_type="text/html; charset=utf-8"),
-    )
-    page.goto(base + "/broken/")
-    check(page, axe_script, "500", width)
-    context.close()
+    # What the servers answer cannot all be caused from a page (a 500 on
+    # purpose, a body of gigabytes): serve their real output to the browser.
+    for name, status, html in [
+        ("413", 413, over_limit_page(visitor.base_url)),
+        ("500", 500, server_error(None).content),
+    ]:
+        page.route(f"**/{name}-page/", serve(status, html))
+        with visitor.expect_status(status):
+            page.goto(f"/{name}-page/")
+        check(page, axe_script, name, width)
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_staff_pages(
-    live_server,
-    chromium,
-    axe_script,  # noqa: F811 (the fixture imported above)
-    coordinator_user,
-    surgeon_user,
-    width,
-):
+def test_staff_pages(visitor, axe_script, coordinator_user, surgeon_user):
+    page, width = visitor.page, visitor.width
     case = case_services.consultation_start_triage(
         consultation=ConsultationRequestFactory(), by=coordinator_user, version=None
     )
@@ -151,39 +194,32 @@ def test_staff_pages(
         note="",
         version=None,
     )
-    context = chromium.new_context(viewport=WIDTHS[width], bypass_csp=True)
-    page = context.new_page()
-    base = live_server.url
 
-    def sign_in(user):
-        page.goto(base + reverse("staff:login"))
-        page.get_by_label("Username").fill(user.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state()
-
-    page.goto(base + reverse("staff:login"))
+    page.goto(reverse("staff:login"))
     check(page, axe_script, "staff-login", width)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
     check(page, axe_script, "staff-login-errors", width)
 
-    sign_in(coordinator_user)
+    sign_in(visitor, coordinator_user.username)
     page.get_by_role("heading", name="Requests").wait_for()
     check(page, axe_script, "queue", width)
-    page.goto(base + reverse("staff:case_detail", args=[case.reference]))
+    page.goto(reverse("staff:case_detail", args=[case.reference]))
     check(page, axe_script, "case", width)
-    page.locator(".action--mark_duplicate").get_by_role("button").click()
-    page.wait_for_load_state()
+    duplicate = page.locator(".action--mark_duplicate")
+    duplicate.get_by_label("Reference of the original request").fill("not a reference")
+    with visitor.expect_status(400):
+        duplicate.get_by_role("button").click()
+    page.get_by_text("is not a reference").first.wait_for()
     check(page, axe_script, "case-errors", width)
-    page.goto(base + reverse("staff:case_compare", args=[case.reference]))
+    page.goto(reverse("staff:case_compare", args=[case.reference]))
     check(page, axe_script, "compare", width)
-    page.goto(base + reverse("staff:my_cases"))
+    with visitor.expect_status(403):
+        page.goto(reverse("staff:my_cases"))
     check(page, axe_script, "403", width)
 
-    page.context.clear_cookies()
-    sign_in(surgeon_user)
-    page.goto(base + reverse("staff:my_cases") + "?show=all")
+    visitor.context.clear_cookies()
+    sign_in(visitor, surgeon_user.username)
+    page.goto(reverse("staff:my_cases") + "?show=all")
     assert routed.reference in page.content()
     check(page, axe_script, "my-cases", width)
-    context.close()
