@@ -36,13 +36,37 @@ def test_back_then_send_makes_no_second_request(patient):
         page.get_by_role("button", name="Send my request").click()
     patient.step("back-then-send")
 
+    # The request already made, and no second reference.
     assert ConsultationRequest.objects.count() == 1
-    # The request already made, or a fresh form: never a second reference.
-    on_status_page = page.get_by_test_id("reference").count() == 1
-    if on_status_page:
-        assert page.get_by_test_id("reference").inner_text() == reference
-    else:
-        assert page.get_by_label("First name").input_value() == ""
+    assert page.get_by_test_id("reference").inner_text() == reference
+    assert page.get_by_text("You had already sent this request").is_visible()
+
+
+def test_a_refused_security_check_keeps_what_was_typed(patient):
+    """Cookies cleared (or blocked) while the form was open: Django's CSRF check
+    refuses the post. The patient gets the portal's page with their answers."""
+    page = patient.page
+    page.goto("/")
+    fill_form(page)
+    page.get_by_label("Choose your photos").set_input_files([FIXTURES / "portrait_6.jpg"])
+    patient.context.clear_cookies()
+    with patient.expect_status(403):
+        page.get_by_role("button", name="Send my request").click()
+    page.get_by_text("Nothing was sent yet").wait_for()
+    patient.step("csrf-refused")
+    assert page.get_by_label("First name").input_value() == PATIENT["first_name"]
+    assert (
+        page.get_by_label("What have you noticed, and since when?").input_value()
+        == (PATIENT["symptoms"])
+    )
+    assert page.get_by_label("Text message").is_checked()
+    assert page.get_by_label("I agree to be contacted about my request.").is_checked()
+    assert ConsultationRequest.objects.count() == 0
+
+    page.get_by_label("Choose your photos").set_input_files([FIXTURES / "portrait_6.jpg"])
+    page.get_by_role("button", name="Send my request").click()
+    reference = page.get_by_test_id("reference").inner_text()
+    assert ConsultationRequest.objects.get().reference == reference
 
 
 def test_back_then_send_makes_no_second_reply(patient, coordinator_user):
