@@ -152,7 +152,7 @@ STORAGES = {
 
 # --- Upload limits ------------------------------------------------------------
 PORTAL_MAX_PHOTOS = env.int("PORTAL_MAX_PHOTOS", default=8)
-PORTAL_MAX_PHOTO_BYTES = env.int("PORTAL_MAX_PHOTO_BYTES", default=20 * 1024 * 1024)
+PORTAL_MAX_PHOTO_BYTES = env.int("PORTAL_MAX_PHOTO_BYTES", default=20_000_000)
 PORTAL_MAX_PHOTO_PIXELS = env.int("PORTAL_MAX_PHOTO_PIXELS", default=60_000_000)
 # A whole request may carry every photo at its limit plus the typed fields;
 # anything larger is refused with a clear page before Django reads the body.

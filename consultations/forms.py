@@ -2,13 +2,20 @@ import datetime
 
 from django import forms
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat, truncatechars
+from django.template.defaultfilters import truncatechars
 from django.utils import timezone
+from django.utils.functional import lazy
 from django_countries.fields import CountryField
 from phonenumber_field.formfields import PhoneNumberField
 
 from uploads.services import AcceptedPhoto
-from uploads.validation import ACCEPTED_FORMATS_TEXT, PhotoRejected, inspect_photo
+from uploads.templatetags.photo_sizes import photo_size
+from uploads.validation import (
+    ACCEPTED_FILE_TYPES,
+    ACCEPTED_FORMATS_TEXT,
+    PhotoRejected,
+    inspect_photo,
+)
 
 from .models import ConcernArea, ConsultationRequest, ContactMethod, TreatmentKind
 from .services import TreatmentEntry
@@ -19,30 +26,41 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultiplePhotoField(forms.FileField):
-    """Several photos from one file input, each decoded and checked before it is accepted."""
+    """Several photos from one file input, each decoded and checked before it is accepted.
+
+    Every problem is reported for its own file, by name, and all of them at
+    once, so that a patient choosing eight photos learns about each one.
+    """
 
     widget = MultipleFileInput
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.widget.attrs["accept"] = (
-            "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"
-        )
-        self.help_text = self.help_text or (
-            f"Choose {'1' if self.required else 'up'} to {settings.PORTAL_MAX_PHOTOS} photos "
-            f"({ACCEPTED_FORMATS_TEXT}, up to "
-            f"{filesizeformat(settings.PORTAL_MAX_PHOTO_BYTES)} each)."
-        )
+        self.widget.attrs["accept"] = ACCEPTED_FILE_TYPES
+        # Lazy: the limits are read from settings when the page is drawn.
+        self.help_text = self.help_text or lazy(_photos_help_text, str)(required=self.required)
 
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data] if data else []
         if not files and self.required:
             raise forms.ValidationError(self.error_messages["required"], code="required")
         single_file_clean = super().clean
-        return _accepted_photos([single_file_clean(f, initial) for f in files])
+        return _accepted_photos(files, single_file_clean=lambda f: single_file_clean(f, initial))
 
 
-def _accepted_photos(uploads) -> list[AcceptedPhoto]:
+def _photos_help_text(*, required: bool) -> str:
+    """E.g. "Add 1 to 8 photos: JPEG, PNG, WebP, HEIC or AVIF, up to 20 MB each."."""
+    most = settings.PORTAL_MAX_PHOTOS
+    each = photo_size(settings.PORTAL_MAX_PHOTO_BYTES)
+    if most == 1:
+        count = "Add 1 photo" if required else "You can add 1 photo"
+        return f"{count}: {ACCEPTED_FORMATS_TEXT}, up to {each}."
+    count = f"Add 1 to {most} photos" if required else f"You can add up to {most} photos"
+    return f"{count}: {ACCEPTED_FORMATS_TEXT}, up to {each} each."
+
+
+def _accepted_photos(uploads, *, single_file_clean) -> list[AcceptedPhoto]:
+    """The uploads that are photos we take, or every reason, per file, why not."""
     max_photos = settings.PORTAL_MAX_PHOTOS
     max_bytes = settings.PORTAL_MAX_PHOTO_BYTES
     if len(uploads) > max_photos:
@@ -52,11 +70,23 @@ def _accepted_photos(uploads) -> list[AcceptedPhoto]:
     errors = []
     accepted = []
     for upload in uploads:
-        name = truncatechars(upload.name or "photo", 60)
+        name = truncatechars(getattr(upload, "name", None) or "photo", 60)
+        if getattr(upload, "size", None) == 0:
+            # Django's own message ("The submitted file is empty.") names no file.
+            errors.append(
+                f"“{name}” is empty (0 bytes), so there is no photo in it. Please choose "
+                "the photo again, or export it from your photo app once more."
+            )
+            continue
+        try:
+            upload = single_file_clean(upload)
+        except forms.ValidationError as invalid:
+            errors.extend(f"“{name}”: {message}" for message in invalid.messages)
+            continue
         if upload.size > max_bytes:
             errors.append(
-                f"“{name}” is {filesizeformat(upload.size)}; each photo may be at most "
-                f"{filesizeformat(max_bytes)}."
+                f"“{name}” is {photo_size(upload.size, round_up=True)}; each photo may be "
+                f"at most {photo_size(max_bytes)}."
             )
             continue
         try:

@@ -1,6 +1,7 @@
 """After commit, each photo becomes upright, metadata-free renditions; the upload goes."""
 
 import io
+import struct
 
 import pytest
 from django.core.files.storage import FileSystemStorage
@@ -505,3 +506,314 @@ def test_a_submission_that_fails_queues_nothing(
     assert response.status_code == 503
     assert callbacks == []
     assert Photo.objects.count() == 0
+
+
+# --- Issue 8: photos from the wild come out right -------------------------------
+
+
+def replace_original(photo: Photo, content: bytes) -> None:
+    """Put bytes validation would refuse where a stored upload is (a file that
+    changed, or a decoder that disagrees with the one that validated it)."""
+    from uploads.storage import private_storage
+
+    private_storage().delete(photo.original_key)
+    private_storage().save(photo.original_key, io.BytesIO(content))
+
+
+def close_to(actual, expected, tolerance: int) -> bool:
+    return all(abs(a - e) <= tolerance for a, e in zip(actual, expected, strict=True))
+
+
+def test_an_mpo_becomes_jpeg_renditions_of_its_first_picture(storage_view):
+    photo = stored_photo(fixture_bytes("stereo_camera.mpo"))
+    assert photo.content_type == "image/jpeg"
+    assert photo.original_key.endswith(".jpg")
+
+    assert photo_process(photo_id=photo.id) == ProcessingStatus.READY
+
+    found = renditions(photo)
+    assert {r.content_type for r in found.values()} == {"image/jpeg"}
+    review = opened(storage_view, found["review"])
+    assert review.size == (320, 240)
+    # The left picture (green, white band on top), not the right one (purple).
+    assert close_to(review.getpixel((160, 120)), (30, 140, 60), 6), review.getpixel((160, 120))
+    assert min(review.getpixel((160, 10))) > 225
+    assert getattr(review, "n_frames", 1) == 1
+
+
+def test_an_android_avif_becomes_upright_jpeg_without_its_exif(storage_view):
+    content = fixture_bytes("android_sideways.avif")
+    with Image.open(io.BytesIO(content)) as original:
+        assert original.getexif()[ExifTags.Base.Make] == "Google"
+    photo = stored_photo(content)
+    assert (photo.content_type, photo.original_key.rsplit(".", 1)[1]) == ("image/avif", "avif")
+
+    assert photo_process(photo_id=photo.id) == ProcessingStatus.READY
+
+    found = renditions(photo)
+    assert {r.content_type for r in found.values()} == {"image/jpeg"}
+    review = opened(storage_view, found["review"])
+    assert review.size == (200, 300)
+    top, bottom = review.getpixel((100, 10)), review.getpixel((100, 290))
+    assert top[0] > 200 and top[1] < 60 and top[2] < 60, top
+    assert close_to(bottom, (90, 120, 160), 8), bottom
+
+
+# The four bands of the grey fixtures: 16-bit 0x1000, 0x4000, 0x8000, 0xC000.
+GREY_BANDS = [(12, 16), (36, 64), (60, 128), (84, 192)]
+
+
+def band_tones(image: Image.Image) -> list[int]:
+    grey = image.convert("L")
+    return [grey.getpixel((x, 32)) for x, _ in GREY_BANDS]
+
+
+def test_a_16_bit_grey_png_keeps_its_tones_instead_of_turning_white(storage_view):
+    content = fixture_bytes("grey_16bit.png")
+    with Image.open(io.BytesIO(content)) as original:
+        assert original.mode == "I;16"
+        assert [original.getpixel((x, 32)) for x, _ in GREY_BANDS] == [
+            0x1000,
+            0x4000,
+            0x8000,
+            0xC000,
+        ]
+        assert original.convert("RGB").getpixel((60, 32)) == (255, 255, 255)  # the old bug
+    photo = stored_photo(content)
+
+    photo_process(photo_id=photo.id)
+
+    found = renditions(photo)
+    review = opened(storage_view, found["review"])
+    assert (review.format, review.mode) == ("PNG", "L")
+    assert band_tones(review) == [tone for _, tone in GREY_BANDS]
+    for name in ("display", "thumbnail"):
+        tones = band_tones(opened(storage_view, found[name]))
+        assert close_to(tones, [tone for _, tone in GREY_BANDS], 3), (name, tones)
+
+
+@pytest.mark.parametrize("fixture", ["grey_10bit.heic", "grey_12bit.heic"])
+def test_a_10_or_12_bit_grey_heic_keeps_its_tones(storage_view, fixture):
+    content = fixture_bytes(fixture)
+    with Image.open(io.BytesIO(content)) as original:
+        assert original.mode == "I;16"
+    photo = stored_photo(content)
+
+    photo_process(photo_id=photo.id)
+
+    review = opened(storage_view, renditions(photo)["review"])
+    assert review.format == "JPEG"
+    tones = band_tones(review)
+    assert close_to(tones, [tone for _, tone in GREY_BANDS], 3), tones
+
+
+def test_a_cmyk_jpeg_is_converted_to_srgb_through_its_own_profile(storage_view):
+    from PIL import ImageCms
+
+    from tests.fixtures.make_images import CMYK_PATCHES, PATCH
+
+    content = fixture_bytes("cmyk_press_profile.jpg")
+    with Image.open(io.BytesIO(content)) as original:
+        assert original.mode == "CMYK"
+        embedded = ImageCms.ImageCmsProfile(io.BytesIO(original.info["icc_profile"]))
+        assert embedded.profile.xcolor_space == "CMYK"
+        correct = ImageCms.profileToProfile(
+            original, embedded, ImageCms.createProfile("sRGB"), outputMode="RGB"
+        )
+        plain = original.convert("RGB")
+    photo = stored_photo(content)
+
+    photo_process(photo_id=photo.id)
+
+    review = opened(storage_view, renditions(photo)["review"])
+    assert review.mode == "RGB"
+    # The profile travels with the pixels it describes: sRGB, not the CMYK one.
+    profile = ImageCms.ImageCmsProfile(io.BytesIO(review.info["icc_profile"]))
+    assert profile.profile.xcolor_space == "RGB "
+    assert ImageCms.getProfileDescription(profile).strip() == "sRGB built-in"
+    for index, patch in enumerate(CMYK_PATCHES):
+        centre = (index % 4 * PATCH + PATCH // 2, index // 4 * PATCH + PATCH // 2)
+        got, want = review.getpixel(centre), correct.getpixel(centre)
+        assert close_to(got, want, 4), (patch, got, want)
+    # 100 % cyan of that press is a light blue, not the (0, 255, 255) of a
+    # conversion that ignores the profile.
+    cyan = review.getpixel((PATCH // 2, PATCH // 2))
+    assert close_to(cyan, (93, 189, 224), 4), cyan
+    assert plain.getpixel((PATCH // 2, PATCH // 2)) == (0, 255, 255)
+
+
+def test_a_heic_libheif_refuses_is_marked_failed_once_not_retried(storage_view):
+    photo = stored_photo(fixture_bytes("IMG_5195.HEIC"))
+    replace_original(photo, fixture_bytes("heic_security_limit.heic"))
+
+    result = photo_process_task.apply(args=[str(photo.id)])
+
+    assert result.successful()
+    assert result.result == ProcessingStatus.FAILED
+    photo.refresh_from_db()
+    assert photo.status == ProcessingStatus.FAILED
+    assert photo.failure_reason == "The photo could not be decoded (RuntimeError)."
+    assert storage_view.keys() == {photo.original_key}
+
+
+def test_processing_refuses_too_many_pixels_with_the_same_words_as_the_form(private_root):
+    photo = stored_photo(fixture_bytes("IMG_5195.HEIC"))
+    replace_original(photo, fixture_bytes("declares_200_megapixels.heic"))
+
+    assert photo_process(photo_id=photo.id) == ProcessingStatus.FAILED
+
+    photo.refresh_from_db()
+    assert photo.failure_reason == (
+        "The photo is too large (16,000×12,500 pixels); photos may have at most 60 megapixels."
+    )
+
+
+def test_html_appended_to_a_jpeg_never_reaches_a_rendition(storage_view):
+    photo = stored_photo(fixture_bytes("html_appended.jpg"))
+
+    photo_process(photo_id=photo.id)
+
+    for rendition in renditions(photo).values():
+        content = storage_view.read(rendition.key)
+        assert b"<script" not in content and b"<html" not in content
+        assert_no_metadata(content)
+
+
+# Every mode Pillow has comes out as 8-bit L, LA, RGB or RGBA that looks right.
+
+
+def odd_mode_images():
+    grey, colour = 128, (200, 100, 50)
+    palette = Image.new("RGB", (8, 8), colour).convert("P", palette=Image.Palette.ADAPTIVE)
+    transparent_palette = palette.copy()
+    transparent_palette.info["transparency"] = 0
+    sixteen = Image.frombytes("I;16", (8, 8), struct.pack("<H", grey * 257) * 64)
+    return [
+        ("1", Image.new("1", (8, 8), 1), "L", 255),
+        ("I;16", sixteen, "L", grey),
+        ("I;16B", Image.frombytes("I;16B", (8, 8), struct.pack(">H", grey * 257) * 64), "L", grey),
+        ("I", Image.new("I", (8, 8), grey * 257), "L", grey),
+        ("F 0..1", Image.new("F", (8, 8), grey / 255), "L", grey),
+        ("F 0..255", Image.new("F", (8, 8), float(grey)), "L", grey),
+        ("LA", Image.new("LA", (8, 8), (grey, 255)), "LA", (grey, 255)),
+        ("La", Image.new("LA", (8, 8), (grey, 255)).convert("La"), "LA", (grey, 255)),
+        ("P", palette, "RGB", colour),
+        ("P transparent", transparent_palette, "RGBA", (*colour, 0)),
+        ("PA", Image.new("RGBA", (8, 8), (*colour, 255)).convert("PA"), "RGBA", (*colour, 255)),
+        ("RGBX", Image.new("RGBX", (8, 8), (*colour, 0)), "RGB", colour),
+        ("RGBa", Image.new("RGBA", (8, 8), (*colour, 255)).convert("RGBa"), "RGBA", (*colour, 255)),
+        ("YCbCr", Image.new("RGB", (8, 8), colour).convert("YCbCr"), "RGB", colour),
+        ("HSV", Image.new("RGB", (8, 8), colour).convert("HSV"), "RGB", colour),
+        # Without a profile, Pillow's plain conversion: R = (255 - C) × (255 - K) / 255.
+        ("CMYK plain", Image.new("CMYK", (8, 8), (0, 127, 191, 55)), "RGB", colour),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "mode", "tone"),
+    [case[1:] for case in odd_mode_images()],
+    ids=[case[0] for case in odd_mode_images()],
+)
+def test_odd_modes_become_modes_every_step_can_take_with_the_right_tones(source, mode, tone):
+    from uploads.processing import _display_pixels
+
+    pixels, profile = _display_pixels(source, None)
+
+    assert (pixels.mode, profile) == (mode, None)
+    got = pixels.getpixel((4, 4))
+    assert close_to(
+        got if isinstance(got, tuple) else (got,), tone if isinstance(tone, tuple) else (tone,), 2
+    ), got
+
+
+def test_lab_pixels_are_converted_colorimetrically():
+    from PIL import ImageCms
+
+    from uploads.processing import _display_pixels
+
+    srgb = Image.new("RGB", (8, 8), (200, 100, 50))
+    lab = ImageCms.profileToProfile(
+        srgb, ImageCms.createProfile("sRGB"), ImageCms.createProfile("LAB"), outputMode="LAB"
+    )
+
+    pixels, profile = _display_pixels(lab, None)
+
+    assert pixels.mode == "RGB"
+    assert close_to(pixels.getpixel((4, 4)), (200, 100, 50), 3), pixels.getpixel((4, 4))
+    assert profile is not None
+
+
+def test_a_profile_that_describes_the_pixels_is_kept_as_it_is():
+    from uploads.processing import _display_pixels, srgb_profile_bytes
+
+    image = Image.new("RGB", (8, 8), (200, 100, 50))
+    pixels, profile = _display_pixels(image, srgb_profile_bytes())
+    assert (pixels.mode, profile) == ("RGB", srgb_profile_bytes())
+
+
+def test_grey_pixels_tagged_with_an_rgb_profile_become_srgb_pixels(storage_view):
+    from uploads.processing import srgb_profile_bytes
+
+    buffer = io.BytesIO()
+    Image.new("L", (64, 48), 128).save(buffer, "JPEG", icc_profile=srgb_profile_bytes())
+    photo = stored_photo(buffer.getvalue())
+
+    photo_process(photo_id=photo.id)
+
+    review = opened(storage_view, renditions(photo)["review"])
+    assert review.mode == "RGB"
+    assert review.info["icc_profile"] == srgb_profile_bytes()
+    assert close_to(review.getpixel((32, 24)), (128, 128, 128), 2)
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [b"not an ICC profile at all", "cmyk"],
+    ids=["unreadable", "of another colour space"],
+)
+def test_a_profile_that_cannot_describe_the_pixels_is_dropped(storage_view, profile):
+    if profile == "cmyk":
+        with Image.open(io.BytesIO(fixture_bytes("cmyk_press_profile.jpg"))) as cmyk:
+            profile = cmyk.info["icc_profile"]
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 100, 50)).save(buffer, "JPEG", icc_profile=profile)
+    photo = stored_photo(buffer.getvalue())
+
+    assert photo_process(photo_id=photo.id) == ProcessingStatus.READY
+
+    review = opened(storage_view, renditions(photo)["review"])
+    assert "icc_profile" not in review.info
+    assert close_to(review.getpixel((32, 24)), (200, 100, 50), 3)
+
+
+def test_transparent_grey_stays_grey_in_its_jpeg_renditions(storage_view):
+    image = Image.new("LA", (400, 300), (0, 0))
+    image.paste((60, 255), (0, 0, 200, 300))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    photo = stored_photo(buffer.getvalue())
+
+    photo_process(photo_id=photo.id)
+
+    thumbnail = opened(storage_view, renditions(photo)["thumbnail"])
+    assert thumbnail.mode == "L"
+    assert close_to((thumbnail.getpixel((60, 120)),), (60,), 2)
+    assert thumbnail.getpixel((260, 120)) == 255
+
+
+def test_16_bit_grey_with_a_transparent_value_keeps_its_transparency():
+    from uploads.processing import _display_pixels
+
+    values = struct.pack("<4H", 0x8000, 0xFFFF, 0x8000, 0x1234)
+    image = Image.frombytes("I;16", (4, 1), values)
+    image.info["transparency"] = 0xFFFF
+
+    pixels, _ = _display_pixels(image, None)
+
+    assert pixels.mode == "LA"
+    assert [pixels.getpixel((x, 0)) for x in range(4)] == [
+        (128, 255),
+        (255, 0),
+        (128, 255),
+        (18, 255),
+    ]

@@ -1,8 +1,11 @@
 """Uploads are trusted only after Pillow has decoded them in full."""
 
 import io
+import struct
 
 import pytest
+from pi_heif.as_plugin import HeifImageFile
+from PIL import Image, ImageFile
 
 from tests.images import fixture_bytes, image_bytes
 from uploads.validation import PhotoRejected, inspect_photo
@@ -86,3 +89,139 @@ def test_it_refuses_text_named_jpg():
 def test_it_refuses_an_image_format_we_do_not_take():
     with pytest.raises(PhotoRejected, match="not a photo we can read"):
         check(image_bytes("GIF", (100, 100)), name="anim.jpg")
+
+
+# --- Issue 8: photos from the wild ----------------------------------------------
+
+
+def test_an_mpo_is_accepted_as_the_jpeg_its_first_picture_is():
+    content = fixture_bytes("stereo_camera.mpo")
+    with Image.open(io.BytesIO(content)) as image:
+        assert (image.format, image.n_frames) == ("MPO", 2)
+
+    facts = check(content, name="DSCF0001.MPO")
+
+    assert (facts.content_type, facts.width, facts.height) == ("image/jpeg", 320, 240)
+
+
+def test_an_android_avif_is_accepted():
+    facts = check(fixture_bytes("android_sideways.avif"), name="PXL_20261201.avif")
+    assert (facts.content_type, facts.width, facts.height) == ("image/avif", 300, 200)
+
+
+@pytest.mark.parametrize("fixture", ["grey_10bit.heic", "grey_12bit.heic", "grey_16bit.png"])
+def test_high_bit_depth_grey_is_accepted(fixture):
+    facts = check(fixture_bytes(fixture), name=fixture)
+    assert (facts.width, facts.height) == (96, 64)
+
+
+def test_a_heic_libheif_refuses_to_decode_is_refused_by_name_not_a_server_error():
+    content = fixture_bytes("heic_security_limit.heic")
+    # What used to escape as a 500: libheif's RuntimeError, raised on load.
+    image = Image.open(io.BytesIO(content))
+    with image, pytest.raises(RuntimeError, match="Security limit exceeded"):
+        image.load()
+
+    with pytest.raises(PhotoRejected, match="“IMG_0042.HEIC” appears to be damaged"):
+        check(content, name="IMG_0042.HEIC")
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        RuntimeError("Security limit exceeded"),
+        OSError("broken data stream"),
+        ValueError("Decoder plugin generated an error"),
+        SyntaxError("not a JPEG file"),
+        EOFError(),
+        MemoryError(),
+        struct.error("unpack requires a buffer of 4 bytes"),
+        IndexError("list index out of range"),
+        Image.DecompressionBombError("a frame too large"),
+        AssertionError("a decoder bug nobody expected"),
+    ],
+    ids=type,
+)
+def test_any_error_a_decoder_raises_is_a_refusal_naming_the_file(monkeypatch, error):
+    def failing_load(self):
+        raise error
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", failing_load)
+
+    with pytest.raises(PhotoRejected, match="^“odd.png” "):
+        check(image_bytes("PNG", (64, 48)), name="odd.png")
+
+
+# One message for too many pixels, whatever the format and however it is found.
+
+
+def expected_too_large(name: str, width: int, height: int, megapixels: str = "60") -> str:
+    return (
+        f"“{name}” is too large ({width:,}×{height:,} pixels); "
+        f"photos may have at most {megapixels} megapixels."
+    )
+
+
+def rejection(content: bytes, name: str, max_pixels: int = LIMIT) -> str:
+    with pytest.raises(PhotoRejected) as refused:
+        check(content, name=name, max_pixels=max_pixels)
+    return str(refused.value)
+
+
+def test_a_200_megapixel_heic_gets_the_same_message_as_a_large_jpeg():
+    # Pillow refuses this one itself (over twice its limit) before we see the size.
+    content = fixture_bytes("declares_200_megapixels.heic")
+    with pytest.raises(Image.DecompressionBombError):
+        Image.open(io.BytesIO(content))
+
+    assert rejection(content, "IMG_9000.HEIC") == expected_too_large("IMG_9000.HEIC", 16000, 12500)
+    assert rejection(image_bytes("JPEG", (2000, 1500)), "big.jpg", 2_000_000) == (
+        expected_too_large("big.jpg", 2000, 1500, "2")
+    )
+
+
+def test_sizes_between_pillows_warning_and_its_error_get_the_same_message():
+    # 100 MP: over our limit and Pillow's, under twice Pillow's (a warning only).
+    assert rejection(image_bytes("PNG", (10_000, 10_000)), "wide.png") == (
+        expected_too_large("wide.png", 10_000, 10_000)
+    )
+
+
+def test_a_limit_that_is_not_whole_megapixels_reads_naturally():
+    message = rejection(image_bytes("PNG", (1000, 600)), "p.png", max_pixels=500_000)
+    assert message == expected_too_large("p.png", 1000, 600, "0.5")
+
+
+def test_a_small_file_declaring_a_huge_image_is_refused_without_decoding_it(monkeypatch):
+    content = fixture_bytes("declares_10_gigapixels.png")
+    assert len(content) < 100
+
+    def no_decoding(self):
+        raise AssertionError("a bomb must be refused from its header alone")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+
+    assert rejection(content, "bomb.png") == expected_too_large("bomb.png", 100_000, 100_000)
+    # Reading the size without Pillow's guard did not leave the guard off.
+    assert Image.MAX_IMAGE_PIXELS is not None
+
+
+def test_the_limit_is_checked_before_decoding_for_every_format(monkeypatch):
+    def no_decoding(self):
+        raise AssertionError("the declared size must be checked first")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+    monkeypatch.setattr(HeifImageFile, "load", no_decoding)  # pi_heif decodes in its own
+    for fixture in ("IMG_5195.HEIC", "android_sideways.avif", "stereo_camera.mpo"):
+        message = rejection(fixture_bytes(fixture), fixture, max_pixels=1_000)
+        assert message.startswith(f"“{fixture}” is too large ("), message
+
+
+def test_a_jpeg_with_html_appended_is_taken_for_its_pixels_only():
+    # Phones append data after a JPEG's end (Samsung trailers, Google motion
+    # photos), so trailing bytes are not refused: only decoded pixels are ever
+    # re-encoded and shown (see test_photo_processing), never these bytes.
+    content = fixture_bytes("html_appended.jpg")
+    assert b"<script>" in content
+    facts = check(content, name="note.jpg")
+    assert (facts.content_type, facts.width, facts.height) == ("image/jpeg", 64, 48)

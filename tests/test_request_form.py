@@ -158,7 +158,7 @@ def test_a_photo_over_the_size_limit(client, settings, private_root):
     big = upload("huge.jpg", image_bytes("PNG", (800, 800)) + b"\0" * 60_000)
     response = submit(client, [big])
     assert "“huge.jpg” is" in response.content.decode()
-    assert "each photo may be at most 48.8\xa0KB" in response.content.decode()
+    assert "each photo may be at most 50\xa0KB" in response.content.decode()
     assert_nothing_stored(private_root)
 
 

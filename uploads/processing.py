@@ -4,19 +4,25 @@ Pure image work, no storage and no database, so the benchmark and the task use
 exactly the same code. Pillow is asked to re-encode pixels only: ``exif=``,
 ``xmp=`` and text chunks are never passed and ``info`` is emptied first, so
 EXIF (GPS, maker notes), XMP, IPTC and comments cannot travel along. The ICC
-colour profile is kept on purpose: without it colours shift, and it says
-nothing about the patient.
+colour profile is kept on purpose when it describes the pixels written
+(without it colours shift, and it says nothing about the patient); pixels in
+another colour space (CMYK, Lab, grey in an RGB space) are converted to sRGB
+through it, and a profile that cannot describe the pixels is dropped.
 """
 
+import functools
 import io
-import warnings
+import logging
+import sys
 from dataclasses import dataclass
 from typing import IO
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageCms, ImageMath, ImageOps
 
 from .models import RenditionName
-from .validation import ACCEPTED_FORMATS
+from .validation import DECODE_ERRORS, PixelLimitExceeded, open_photo
+
+logger = logging.getLogger(__name__)
 
 DISPLAY_LONG_SIDE = 2048
 THUMBNAIL_LONG_SIDE = 320
@@ -39,19 +45,31 @@ class RenderedImage:
 
 
 def render_photo(fileobj: IO[bytes], *, max_pixels: int) -> list[RenderedImage]:
-    """Decode one upload and return its review, display and thumbnail images."""
+    """Decode one upload and return its review, display and thumbnail images.
+
+    Raises PhotoUndecodable, with a reason for staff, whenever the bytes are
+    the problem: the same bytes would fail the same way on every attempt.
+    """
     try:
-        review, lossless, icc_profile = _decode_upright(fileobj, max_pixels=max_pixels)
-    except PhotoUndecodable:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PhotoUndecodable("The photo declares an image too large to open safely.") from None
-    except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as error:
+        return _render(fileobj, max_pixels=max_pixels)
+    except PixelLimitExceeded as too_large:
+        raise PhotoUndecodable(f"The photo {too_large.describe()}.") from None
+    except Image.UnidentifiedImageError:
+        raise PhotoUndecodable("The photo is not in a format we accept.") from None
+    except DECODE_ERRORS as error:
         # OSError here comes from decoding in-memory bytes, not from storage.
         raise PhotoUndecodable(
             f"The photo could not be decoded ({type(error).__name__})."
         ) from None
+    except Exception as error:
+        logger.exception("photo rendering stopped on an unexpected error")
+        raise PhotoUndecodable(
+            f"The photo could not be processed ({type(error).__name__})."
+        ) from None
 
+
+def _render(fileobj: IO[bytes], *, max_pixels: int) -> list[RenderedImage]:
+    review, lossless, icc_profile = _decode_upright(fileobj, max_pixels=max_pixels)
     try:
         # Whatever metadata Pillow parsed (EXIF, XMP, comments, text chunks)
         # is dropped here; some encoders would otherwise pick it up from info.
@@ -75,21 +93,18 @@ def render_photo(fileobj: IO[bytes], *, max_pixels: int) -> list[RenderedImage]:
 def _decode_upright(
     fileobj: IO[bytes], *, max_pixels: int
 ) -> tuple[Image.Image, bool, bytes | None]:
-    """The decoded pixels, turned upright; whether the source was lossless; its ICC profile."""
-    with warnings.catch_warnings():
-        # As in validation: refuse at our own limit, not twice Pillow's.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        source = Image.open(fileobj, formats=list(ACCEPTED_FORMATS))
+    """The decoded pixels, upright and in a mode every later step takes; whether
+    the source was lossless; the ICC profile that describes those pixels, if any."""
+    # The declared size is checked against max_pixels before anything is decoded.
+    source = open_photo(fileobj, max_pixels=max_pixels)
     try:
-        if source.width * source.height > max_pixels:
-            raise PhotoUndecodable("The photo has more pixels than the configured limit.")
         lossless = _is_lossless(source, fileobj)
         source.load()
         icc_profile = source.info.get("icc_profile")
         # Orientation first: once the metadata is gone it cannot be applied.
         # In place, so that no second full-size copy is held afterwards.
         ImageOps.exif_transpose(source, in_place=True)
-        upright = _normalise_mode(source)
+        upright, icc_profile = _display_pixels(source, icc_profile)
     except BaseException:
         source.close()
         raise
@@ -139,28 +154,157 @@ def _encode(
     )
 
 
-def _normalise_mode(image: Image.Image) -> Image.Image:
-    """L, LA, RGB or RGBA: modes every step after this can resize and encode.
+# --- Pixels every later step can resize and encode ---------------------------
 
-    Palette images would otherwise be resized with nearest-neighbour, and
-    CMYK or 16-bit images cannot all be written as JPEG.
+# Modes whose pixels a grey ICC profile describes (and 16-bit "I;16*").
+_GREY_MODES = {"1", "L", "LA", "La", "I", "F"}
+
+
+def _display_pixels(
+    image: Image.Image, icc_profile: bytes | None
+) -> tuple[Image.Image, bytes | None]:
+    """8-bit L, LA, RGB or RGBA pixels, and the profile that describes them (or None).
+
+    Palette images would otherwise be resized with nearest-neighbour, CMYK,
+    Lab or 16-bit images cannot all be written as JPEG, and a plain
+    ``convert("RGB")`` would clip 16-bit grey to white and turn CMYK or Lab
+    into the wrong colours. Pixels whose embedded profile is in another colour
+    space than the one written are converted to sRGB through that profile.
     """
+    profile = _parse_profile(icc_profile)
+    space = profile.profile.xcolor_space.strip() if profile else None
+    family = _colour_family(image.mode)
+
+    if family == "CMYK":
+        if space == "CMYK":
+            return _to_srgb(image, profile)
+        # No profile to say which inks: Pillow's plain conversion, untagged.
+        return image.convert("RGB"), None
+    if family == "Lab":
+        # Pillow's own LAB -> RGB is not colorimetric; LCMS's built-in Lab is.
+        return _to_srgb(image, ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")))
+
+    image = _eight_bit(_bilevel_as_grey(image))
+    image = _without_palette(image)
+    if family == space or space is None:
+        return image, icc_profile if space else None
+    if family == "GRAY" and space == "RGB":
+        # Grey values meant as R = G = B in that RGB space.
+        return _to_srgb(image.convert("RGBA" if "A" in image.mode else "RGB"), profile)
+    # A profile of another colour space cannot describe these pixels at all.
+    return image, None
+
+
+def _colour_family(mode: str) -> str:
+    if mode in _GREY_MODES or mode.startswith("I;16"):
+        return "GRAY"
+    if mode == "CMYK":
+        return "CMYK"
+    if mode == "LAB":
+        return "Lab"
+    return "RGB"
+
+
+def _parse_profile(icc_profile: bytes | None) -> ImageCms.ImageCmsProfile | None:
+    if not icc_profile:
+        return None
+    try:
+        return ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+    except (OSError, ValueError, TypeError):
+        # Unreadable: no viewer could use it either, so it is dropped.
+        return None
+
+
+@functools.cache
+def _srgb() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+@functools.cache
+def srgb_profile_bytes() -> bytes:
+    """The profile embedded in renditions whose pixels were converted to sRGB."""
+    return _srgb().tobytes()
+
+
+def _to_srgb(
+    image: Image.Image, profile: ImageCms.ImageCmsProfile
+) -> tuple[Image.Image, bytes | None]:
+    """``image`` (RGB, RGBA, CMYK or LAB) as sRGB pixels, tagged as sRGB."""
+    alpha = image.getchannel("A") if image.mode == "RGBA" else None
+    colour = image.convert("RGB") if alpha is not None else image
+    try:
+        converted = ImageCms.profileToProfile(colour, profile, _srgb(), outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        # A profile LCMS cannot use: Pillow's plain conversion, untagged.
+        logger.info("colour profile unusable, converted without it mode=%s", image.mode)
+        return image.convert("RGBA" if alpha is not None else "RGB"), None
+    if alpha is not None:
+        converted.putalpha(alpha)
+    return converted, srgb_profile_bytes()
+
+
+def _bilevel_as_grey(image: Image.Image) -> Image.Image:
+    return image.convert("L") if image.mode == "1" else image
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """16-bit and 32-bit grey (PNG, 10- and 12-bit HEIF) as 8-bit L or LA.
+
+    The value is scaled (``>> 8``: 0xFFFF -> 255, 0x8000 -> 128, an 8-bit
+    value stored as 16 bits comes back unchanged); ``convert("L")`` would clip
+    every value above 255 to white.
+    """
+    mode = image.mode
+    if mode.startswith("I;16"):
+        # The high byte of each value, read straight from the 16-bit buffer
+        # (Pillow's "L;16" unpacker): no 32-bit copy of a large image.
+        big_endian = mode == "I;16B" or (mode == "I;16N" and sys.byteorder == "big")
+        rawmode = "L;16B" if big_endian else "L;16"
+        grey = Image.frombytes("L", image.size, image.tobytes(), "raw", rawmode)
+    elif mode == "I":
+        # 32-bit grey from a 16-bit source; clamp anything outside it.
+        grey = ImageMath.lambda_eval(
+            lambda args: args["min"](args["max"](args["a"], 0), 65535) >> 8, a=image
+        ).convert("L")
+    elif mode == "F":
+        _, high = image.getextrema()
+        # Floats carry no scale: 0..1, 0..255 and 0..65535 are all in use.
+        top = next(limit for limit in (1.0, 255.0, 65535.0, high) if high <= limit)
+        return image.point(lambda v: v * (255.0 / top) + 0.5).convert("L")
+    elif mode == "La":
+        return image.convert("LA")
+    else:
+        return image
+    transparent = image.info.get("transparency")
+    if isinstance(transparent, int):
+        # PNG: one grey value (in 16 bits) marks the transparent pixels.
+        alpha = ImageMath.lambda_eval(
+            lambda args: args["notequal"](args["a"], transparent) * 255,
+            a=image if mode == "I" else image.convert("I"),
+        ).convert("L")
+        grey.putalpha(alpha)
+    return grey
+
+
+def _without_palette(image: Image.Image) -> Image.Image:
+    """L, LA, RGB or RGBA."""
     if image.mode in ("L", "LA", "RGB", "RGBA"):
         return image
-    if image.mode == "1":
-        return image.convert("L")
     if "transparency" in image.info or image.mode in ("PA", "RGBa"):
         return image.convert("RGBA")
     return image.convert("RGB")
 
 
 def _flatten(image: Image.Image) -> Image.Image:
-    """JPEG has no alpha: lay transparent pixels on white, as a page would show them."""
+    """JPEG has no alpha: lay transparent pixels on white, as a page would show them.
+
+    Grey stays grey, so that a grey profile still describes the pixels.
+    """
     if image.mode in ("L", "RGB"):
         return image
-    background = Image.new("RGB", image.size, (255, 255, 255))
-    # paste converts the mode; the alpha channel is the mask.
-    background.paste(image, mask=image.getchannel("A"))
+    colour = "L" if image.mode == "LA" else "RGB"
+    background = Image.new(colour, image.size, 255 if colour == "L" else (255, 255, 255))
+    background.paste(image.convert(colour), mask=image.getchannel("A"))
     return background
 
 

@@ -19,7 +19,13 @@ from .validation import PhotoFacts
 
 logger = logging.getLogger(__name__)
 
-EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heif": "heic"}
+EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "image/heif": "heic",
+    "image/avif": "avif",
+}
 
 
 @dataclass(frozen=True)

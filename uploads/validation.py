@@ -2,27 +2,94 @@
 
 The browser's file name and content type are ignored: only a full decode by
 Pillow, restricted to the formats we take, proves the bytes are an image.
+Whatever a decoder raises on bytes it cannot read becomes a refusal naming
+the file, never an error page.
 """
 
 import hashlib
+import logging
+import struct
+import threading
 import warnings
 from dataclasses import dataclass
 from typing import IO
 
 from PIL import Image
 
+logger = logging.getLogger(__name__)
+
 # Pillow's format name -> the content type we record.
 ACCEPTED_FORMATS = {
     "JPEG": "image/jpeg",
+    # A multi-picture JPEG (3D cameras, some phones): its first picture is an
+    # ordinary JPEG, which is all anyone decodes, so it is kept as one.
+    "MPO": "image/jpeg",
     "PNG": "image/png",
     "WEBP": "image/webp",
     "HEIF": "image/heif",
+    "AVIF": "image/avif",
 }
-ACCEPTED_FORMATS_TEXT = "JPEG, PNG, WebP or HEIC"
+ACCEPTED_FORMATS_TEXT = "JPEG, PNG, WebP, HEIC or AVIF"
+# The file input's ``accept``: types, and extensions for systems that know no
+# type for a file (HEIC and AVIF on older Windows and Android, MPO anywhere).
+ACCEPTED_FILE_TYPES = ",".join(
+    [
+        "image/jpeg",
+        "image/png",
+        "image/webp",
+        "image/heic",
+        "image/heif",
+        "image/avif",
+        ".jpg",
+        ".jpeg",
+        ".png",
+        ".webp",
+        ".heic",
+        ".heif",
+        ".avif",
+        ".mpo",
+    ]
+)
+
+# What Pillow and its plugins raise on bytes they cannot decode: truncated
+# streams give OSError or EOFError, header parsers struct.error, IndexError or
+# SyntaxError, libheif RuntimeError ("Security limit exceeded", "Invalid
+# input") and libavif or WebP ValueError. None of them is worth retrying.
+DECODE_ERRORS = (
+    OSError,
+    ValueError,
+    RuntimeError,
+    SyntaxError,
+    EOFError,
+    MemoryError,
+    struct.error,
+    IndexError,
+    KeyError,
+    TypeError,
+    ZeroDivisionError,
+    OverflowError,
+)
 
 
 class PhotoRejected(ValueError):
     """The file is not a photo we can accept; the message is shown to the patient."""
+
+
+class PixelLimitExceeded(Exception):
+    """The image declares more pixels than allowed; nothing was decoded."""
+
+    def __init__(self, width: int, height: int, max_pixels: int):
+        super().__init__(f"{width}×{height} pixels, limit {max_pixels}")
+        self.width = width
+        self.height = height
+        self.max_pixels = max_pixels
+
+    def describe(self) -> str:
+        """E.g. "is too large (16,000×12,500 pixels); photos may have at most 60 megapixels"."""
+        return (
+            f"is too large ({self.width:,}×{self.height:,} pixels); "
+            f"photos may have at most {megapixels(self.max_pixels)} megapixels"
+        )
 
 
 @dataclass(frozen=True)
@@ -36,46 +103,113 @@ class PhotoFacts:
 
 def inspect_photo(fileobj: IO[bytes], *, name: str, max_pixels: int) -> PhotoFacts:
     """Decode the whole file; raise PhotoRejected with a message naming the file."""
-    fileobj.seek(0)
     try:
-        with warnings.catch_warnings():
-            # Pillow only warns between its limit and twice its limit.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(fileobj, formats=list(ACCEPTED_FORMATS)) as image:
-                width, height = image.size
-                if width * height > max_pixels:
-                    raise PhotoRejected(
-                        f"“{name}” is too large ({width}×{height} pixels); "
-                        f"photos may have at most {max_pixels // 1_000_000} megapixels."
-                    )
-                image_format = image.format
-                if image_format == "JPEG":
-                    # Decoding at 1/8 scale still reads every byte of the stream
-                    # (a truncated file fails) at a fraction of the memory.
-                    image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-                image.load()
-    except PhotoRejected:
-        raise
+        with open_photo(fileobj, max_pixels=max_pixels) as image:
+            width, height = image.size
+            image_format = image.format
+            if image_format in ("JPEG", "MPO"):
+                # Decoding at 1/8 scale still reads every byte of the stream
+                # (a truncated file fails) at a fraction of the memory.
+                image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+            image.load()
+    except PixelLimitExceeded as too_large:
+        raise PhotoRejected(f"“{name}” {too_large.describe()}.") from None
     except Image.UnidentifiedImageError:
+        raise PhotoRejected(_not_a_photo(name)) from None
+    except Image.DecompressionBombError:
+        # A plugin's own check while decoding; the declared size was allowed.
         raise PhotoRejected(
-            f"“{name}” is not a photo we can read. Please upload a {ACCEPTED_FORMATS_TEXT} image."
+            f"“{name}” {PixelLimitExceeded(width, height, max_pixels).describe()}."
         ) from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PhotoRejected(
-            f"“{name}” declares an image far too large to open safely and was refused."
-        ) from None
-    except (OSError, ValueError, SyntaxError, EOFError, MemoryError):
-        raise PhotoRejected(
-            f"“{name}” appears to be damaged or incomplete. Please choose the photo again, "
-            "or export it from your photo app once more."
-        ) from None
+    except DECODE_ERRORS as error:
+        logger.info("upload refused, decoder raised %s", type(error).__name__)
+        raise PhotoRejected(_damaged(name)) from None
+    except Exception:
+        # Not an error we know a decoder to raise: refuse the file all the
+        # same (the patient can do nothing else), and leave a trace to look at.
+        logger.exception("upload refused on an unexpected decoder error")
+        raise PhotoRejected(_damaged(name)) from None
 
+    content_type = ACCEPTED_FORMATS.get(image_format)
+    if content_type is None:
+        logger.warning("a plugin opened an upload as unexpected format %s", image_format)
+        raise PhotoRejected(_not_a_photo(name))
     return PhotoFacts(
-        content_type=ACCEPTED_FORMATS[image_format],
+        content_type=content_type,
         width=width,
         height=height,
         size=_size(fileobj),
         sha256=_sha256(fileobj),
+    )
+
+
+def open_photo(fileobj: IO[bytes], *, max_pixels: int) -> Image.Image:
+    """Open an upload in one of the accepted formats, having read only its header.
+
+    Raises PixelLimitExceeded when the declared size is over ``max_pixels``
+    (before a single pixel is decoded, whatever the format), and otherwise
+    whatever Pillow raises: UnidentifiedImageError or one of DECODE_ERRORS.
+    The caller closes the image.
+    """
+    fileobj.seek(0)
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns between its limit and twice it; our own limit,
+            # which is never above Pillow's (see UploadsConfig), is checked below.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(fileobj, formats=_openers())
+    except Image.DecompressionBombError:
+        # Raised before the size can be seen: read it from the header alone.
+        width, height = _declared_size(fileobj)
+        raise PixelLimitExceeded(width, height, max_pixels) from None
+    if image.width * image.height > max_pixels:
+        width, height = image.size
+        image.close()
+        raise PixelLimitExceeded(width, height, max_pixels)
+    return image
+
+
+def _openers() -> list[str]:
+    """The accepted formats Pillow can open here.
+
+    MPO has no opener of its own (JPEG's opens it), and a Pillow built
+    without libavif has no AVIF: naming either would raise KeyError.
+    """
+    Image.init()
+    return [name for name in ACCEPTED_FORMATS if name in Image.OPEN]
+
+
+# Pillow's guard is one global; whoever lifts it does so under this lock, so
+# that two lifts at once cannot leave it lifted.
+_GUARD_LIFTED = threading.Lock()
+
+
+def _declared_size(fileobj: IO[bytes]) -> tuple[int, int]:
+    """The width and height an image's header declares, without decoding it."""
+    with _GUARD_LIFTED:
+        guard = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = None
+        try:
+            fileobj.seek(0)
+            with Image.open(fileobj, formats=_openers()) as image:
+                return image.size
+        finally:
+            Image.MAX_IMAGE_PIXELS = guard
+
+
+def megapixels(pixels: int) -> str:
+    """60000000 -> "60", 2500000 -> "2.5": as a person would say it."""
+    return f"{pixels / 1_000_000:.1f}".removesuffix(".0")
+
+
+def _not_a_photo(name: str) -> str:
+    return f"“{name}” is not a photo we can read. Please upload a {ACCEPTED_FORMATS_TEXT} image."
+
+
+def _damaged(name: str) -> str:
+    return (
+        f"“{name}” appears to be damaged or incomplete. Please choose the photo again, "
+        "or export it from your photo app once more."
     )
 
 
