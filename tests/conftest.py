@@ -178,12 +178,15 @@ def production_server(django_db_setup, redis_url, tmp_path_factory):
 
     from tests.production_server import run_production_server
 
-    ping_app = Celery("portal-tests-ping", broker=redis_url)
+    # A Redis database of its own: its worker must not take the tasks of the
+    # tests that start a worker of their own on ``redis_url``, nor they its.
+    server_redis_url = _neighbour_database(redis_url)
+    ping_app = Celery("portal-tests-ping", broker=server_redis_url)
     with ping_app.connection_for_write() as connection:
         connection.default_channel.client.flushdb()
     yield from run_production_server(
         base=tmp_path_factory.mktemp("production"),
-        redis_url=redis_url,
+        redis_url=server_redis_url,
         ping_app=ping_app,
         secret_key=settings.SECRET_KEY,
     )
@@ -199,10 +202,11 @@ def portal(production_server, transactional_db):
     return production_server
 
 
-def pytest_collection_modifyitems(items):
-    """Tests on the production server run last: its worker shares the test broker
-    and would otherwise take the tasks of tests that start a worker of their own."""
-    items.sort(key=lambda item: "portal" in getattr(item, "fixturenames", ()))
+def _neighbour_database(redis_url: str) -> str:
+    """redis://host:6379/15 -> redis://host:6379/14: the next database down."""
+    parsed = urlparse(redis_url)
+    number = int(parsed.path.strip("/") or 0)
+    return parsed._replace(path=f"/{(number - 1) % 16}").geturl()
 
 
 @pytest.hookimpl(wrapper=True)
