@@ -202,6 +202,14 @@ def portal(production_server, transactional_db):
     return production_server
 
 
+def pytest_collection_modifyitems(items):
+    """Tests on the production server run last. Tests with a worker of their own
+    reset kombu's process-wide broker pools (``celery_app_on_broker``); once the
+    session-long server's ping app holds pools of its own, that reset leaves the
+    portal's publisher with a closed pool ("Acquire on closed pool")."""
+    items.sort(key=lambda item: "portal" in getattr(item, "fixturenames", ()))
+
+
 def _neighbour_database(redis_url: str) -> str:
     """redis://host:6379/15 -> redis://host:6379/14: the next database down."""
     parsed = urlparse(redis_url)
