@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.network import client_address
 from notifications.selectors import notifications_failed_count
 
 from . import case_services
@@ -160,7 +161,7 @@ def _render_case(request, consultation, *, bound=None, note_form=None, status=20
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     consultation = get_consultation_for(request.user, reference)
     case_services.case_access_record(
-        consultation=consultation, user=request.user, ip_address=request.META.get("REMOTE_ADDR")
+        consultation=consultation, user=request.user, ip_address=client_address(request)
     )
     return _render_case(request, consultation)
 

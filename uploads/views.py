@@ -10,6 +10,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from storages.backends.s3 import S3Storage
 
+from common.network import client_address
+
 from .access import photo_for_user
 from .models import Rendition, RenditionName
 from .services import photo_access_record, photo_download_name
@@ -44,7 +46,7 @@ def photo_rendition(request: HttpRequest, photo_id: uuid.UUID, rendition: str) -
         user=request.user,
         photo=photo,
         rendition=rendition,
-        ip_address=request.META.get("REMOTE_ADDR"),
+        ip_address=client_address(request),
     )
     storage = private_storage()
     if _can_presign(storage):
