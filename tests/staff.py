@@ -36,3 +36,13 @@ def coordinator(name="coordinator"):
 
 def surgeon(name="surgeon"):
     return make_user(name, SURGEONS)
+
+
+def signed_in(client, user):
+    """The client signed in as ``user``, as far as sign-in goes for staff.
+
+    Every test that needs a signed-in staff member comes through here, so
+    that what signing in takes (a password, a second factor) is in one place.
+    """
+    client.force_login(user)
+    return client

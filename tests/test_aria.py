@@ -9,6 +9,7 @@ from consultations.models import Status
 from consultations.status_links import status_path
 from tests.factories import ConsultationRequestFactory
 from tests.html_refs import dangling_references, described_by
+from tests.staff import signed_in
 from tests.submission import form_data
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,7 @@ def test_staff_sign_in_with_errors(client):
 
 def test_queue_filters_with_errors(client, coordinator_user):
     ConsultationRequestFactory()
-    client.force_login(coordinator_user)
+    signed_in(client, coordinator_user)
     response = client.get(reverse("staff:queue"), {"status": "no-such-status"})
     assert_all_references_exist(response, must_describe="id_status_error")
 
@@ -78,7 +79,7 @@ def test_case_page_action_forms_with_errors(client, coordinator_user, action, da
     case = case_services.consultation_start_triage(
         consultation=ConsultationRequestFactory(), by=coordinator_user, version=None
     )
-    client.force_login(coordinator_user)
+    signed_in(client, coordinator_user)
     response = client.post(
         reverse("staff:case_action", args=[case.reference, action]),
         {"version": case.version, **data},
@@ -95,7 +96,7 @@ def test_the_case_page_with_a_review_form_with_errors(client, coordinator_user, 
         note="",
         version=None,
     )
-    client.force_login(surgeon_user)
+    signed_in(client, surgeon_user)
     response = client.post(
         reverse("staff:case_action", args=[case.reference, "record_review"]),
         {"version": case.version, "recommendation": "", "assessment": ""},

@@ -18,6 +18,7 @@ from consultations.error_views import server_error
 from tests.conftest import _database_url_for_subprocess, free_port
 from tests.images import image_bytes, jpeg_upload
 from tests.production_server import GUNICORN, RUNSERVER, collect_static, start_server
+from tests.staff import signed_in
 from tests.submission import form_data
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +108,7 @@ def test_a_long_name_within_the_limit_is_accepted(client):
 
 def test_404_and_403_pages_are_branded_with_the_contact(client, coordinator_user, surgeon_user):
     assert_branded(client.get("/no-such-page/").content.decode())
-    client.force_login(surgeon_user)
+    signed_in(client, surgeon_user)
     response = client.get(reverse("staff:queue"))
     assert response.status_code == 403
     assert "Harbour Plastic Surgery" in response.content.decode()

@@ -12,6 +12,7 @@ from consultations.status_links import status_path
 from tests.factories import ConsultationRequestFactory
 from tests.images import image_bytes, jpeg_upload
 from tests.photos import stored_photo
+from tests.staff import signed_in
 from tests.submission import form_data
 
 pytestmark = pytest.mark.django_db
@@ -121,7 +122,7 @@ def test_the_timeline_counts_photos_in_plain_words(client, coordinator_user, cou
         {"question": case.information_requests.get().pk, "answer": "", "photos": photos},
     )
     assert response.status_code == 302
-    client.force_login(coordinator_user)
+    signed_in(client, coordinator_user)
     page = text_of(client.get(reverse("staff:case_detail", args=[case.reference])))
     assert note in page
     assert "(s)" not in page
@@ -134,7 +135,7 @@ def test_mark_as_duplicate_takes_a_reference_typed_as_search_takes_it(
     original = ConsultationRequestFactory()
     ConsultationRequest.objects.filter(pk=original.pk).update(reference="CR-7K4M-Q2XP")
     case = in_triage(coordinator_user)
-    client.force_login(coordinator_user)
+    signed_in(client, coordinator_user)
     response = client.post(
         reverse("staff:case_action", args=[case.reference, "mark_duplicate"]),
         {"version": case.version, "original_reference": typed},
@@ -146,7 +147,7 @@ def test_mark_as_duplicate_takes_a_reference_typed_as_search_takes_it(
 
 def test_mark_as_duplicate_refuses_text_that_is_no_reference(client, coordinator_user):
     case = in_triage(coordinator_user)
-    client.force_login(coordinator_user)
+    signed_in(client, coordinator_user)
     response = client.post(
         reverse("staff:case_action", args=[case.reference, "mark_duplicate"]),
         {"version": case.version, "original_reference": "last week's"},

@@ -12,7 +12,7 @@ from django.urls import reverse
 from tests.factories import ConsultationRequestFactory
 from tests.images import image_bytes
 from tests.photos import stored_photo
-from tests.staff import coordinator, make_user, surgeon
+from tests.staff import coordinator, make_user, signed_in, surgeon
 from uploads.access import photo_for_user
 from uploads.models import Photo, PhotoAccess, ProcessingStatus
 from uploads.services import photo_mark_failed, photo_process
@@ -61,7 +61,7 @@ def assert_private(response):
 
 
 def test_an_allowed_user_gets_the_file_streamed_with_fixed_headers(client, allowed, ready_photo):
-    client.force_login(allowed)
+    signed_in(client, allowed)
 
     response = client.get(url(ready_photo.id), REMOTE_ADDR="203.0.113.7")
 
@@ -82,7 +82,7 @@ def test_an_allowed_user_gets_the_file_streamed_with_fixed_headers(client, allow
 
 
 def test_every_access_writes_exactly_one_record(client, allowed, ready_photo):
-    client.force_login(allowed)
+    signed_in(client, allowed)
     for rendition in ("thumbnail", "display", "review", "display"):
         assert client.get(url(ready_photo.id, rendition)).status_code == 200
 
@@ -102,9 +102,9 @@ def test_anonymous_users_are_sent_to_sign_in_and_nothing_is_recorded(client, rea
 def test_without_permission_the_photo_is_as_missing_as_one_that_does_not_exist(
     client, outsider, allowed, ready_photo
 ):
-    client.force_login(outsider)
+    signed_in(client, outsider)
     forbidden = client.get(url(ready_photo.id))
-    client.force_login(allowed)
+    signed_in(client, allowed)
     missing = client.get(url("00000000-0000-4000-8000-000000000000"))
 
     assert forbidden.status_code == missing.status_code == 404
@@ -125,18 +125,18 @@ def test_the_rule_lets_a_permitted_user_have_the_photo(allowed, ready_photo):
 
 
 def test_an_unknown_rendition_is_not_found(client, allowed, ready_photo):
-    client.force_login(allowed)
+    signed_in(client, allowed)
     assert client.get(url(ready_photo.id, "original")).status_code == 404
 
 
 def test_only_get_is_allowed(client, allowed, ready_photo):
-    client.force_login(allowed)
+    signed_in(client, allowed)
     assert client.post(url(ready_photo.id)).status_code == 405
 
 
 def test_a_photo_still_processing_answers_409_with_a_clear_page(client, allowed, private_root):
     photo = stored_photo(image_bytes("JPEG", (64, 48)))
-    client.force_login(allowed)
+    signed_in(client, allowed)
 
     response = client.get(url(photo.id))
 
@@ -149,7 +149,7 @@ def test_a_photo_still_processing_answers_409_with_a_clear_page(client, allowed,
 def test_a_failed_photo_answers_409_with_its_reason(client, allowed, private_root):
     photo = stored_photo(image_bytes("JPEG", (64, 48)))
     photo_mark_failed(photo_id=photo.id, reason="The photo could not be decoded (OSError).")
-    client.force_login(allowed)
+    signed_in(client, allowed)
 
     response = client.get(url(photo.id))
 
@@ -161,7 +161,7 @@ def test_a_pending_photo_is_still_404_for_someone_without_permission(
     client, outsider, private_root
 ):
     photo = stored_photo(image_bytes("JPEG", (64, 48)))
-    client.force_login(outsider)
+    signed_in(client, outsider)
     assert client.get(url(photo.id)).status_code == 404
 
 
@@ -175,7 +175,7 @@ def test_on_s3_an_allowed_user_is_redirected_to_a_short_lived_url_with_fixed_hea
     stored_photo(image_bytes("JPEG", (64, 48)), request=request)
     photo = stored_photo(image_bytes("JPEG", (3000, 2000)), request=request)
     photo_process(photo_id=photo.id)
-    client.force_login(allowed)
+    signed_in(client, allowed)
 
     response = client.get(url(photo.id))
 
@@ -201,7 +201,7 @@ def test_on_s3_an_allowed_user_is_redirected_to_a_short_lived_url_with_fixed_hea
 def test_on_s3_without_permission_there_is_no_url(client, outsider, s3_bucket):
     photo = stored_photo(image_bytes("JPEG", (64, 48)))
     photo_process(photo_id=photo.id)
-    client.force_login(outsider)
+    signed_in(client, outsider)
 
     response = client.get(url(photo.id))
 
@@ -216,7 +216,7 @@ def test_on_s3_without_permission_there_is_no_url(client, outsider, s3_bucket):
 def test_the_access_log_can_be_listed_but_not_added_changed_or_deleted(client, ready_photo):
     admin = User.objects.create_superuser("admin", password="x" * 16)
     access = PhotoAccess.objects.create(user=admin, photo=ready_photo, rendition="display")
-    client.force_login(admin)
+    signed_in(client, admin)
 
     listing = client.get(reverse("admin:uploads_photoaccess_changelist"))
     assert listing.status_code == 200
@@ -233,7 +233,7 @@ def test_the_access_log_can_be_listed_but_not_added_changed_or_deleted(client, r
 
 def test_the_photo_admin_shows_the_thumbnail_or_its_state(client, ready_photo):
     admin = User.objects.create_superuser("admin", password="x" * 16)
-    client.force_login(admin)
+    signed_in(client, admin)
 
     page = client.get(reverse("admin:uploads_photo_change", args=[ready_photo.pk]))
 
@@ -297,9 +297,9 @@ def test_a_surgeon_sees_the_photos_of_cases_routed_to_them_only(client, ready_ph
         note="",
         version=None,
     )
-    client.force_login(other)
+    signed_in(client, other)
     assert client.get(url(ready_photo.id)).status_code == 404
-    client.force_login(mine)
+    signed_in(client, mine)
     assert client.get(url(ready_photo.id)).status_code == 200
     assert PhotoAccess.objects.filter(user=mine).count() == 1
     assert not PhotoAccess.objects.filter(user=other).exists()
@@ -308,7 +308,7 @@ def test_a_surgeon_sees_the_photos_of_cases_routed_to_them_only(client, ready_ph
 def test_the_permission_alone_without_a_role_sees_nothing(client, ready_photo):
     holder = make_user("holder", is_staff=True)
     holder.user_permissions.add(Permission.objects.get(codename="view_photo"))
-    client.force_login(holder)
+    signed_in(client, holder)
     assert client.get(url(ready_photo.id)).status_code == 404
     assert not PhotoAccess.objects.exists()
 
@@ -317,6 +317,6 @@ def test_a_rendition_missing_from_local_storage_is_a_clear_404(client, allowed, 
     from uploads.storage import private_storage
 
     private_storage().delete(ready_photo.display_rendition.key)
-    client.force_login(allowed)
+    signed_in(client, allowed)
     response = client.get(url(ready_photo.id))
     assert response.status_code == 404

@@ -10,13 +10,14 @@ from django.utils import timezone
 from consultations import case_services
 from consultations.models import ConsultationRequest, RequestConcern, Status
 from tests.factories import ConsultationRequestFactory
+from tests.staff import signed_in
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def coordinator_client(client, coordinator_user):
-    client.force_login(coordinator_user)
+    signed_in(client, coordinator_user)
     return client
 
 
@@ -125,7 +126,7 @@ def test_pagination_keeps_the_filters(coordinator_client):
 def test_filter_by_patient_age(client, coordinator_user):
     # Signed in inside the travelled time, so the session is fresh there.
     with time_machine.travel(datetime.datetime(2026, 11, 24, 12, tzinfo=datetime.UTC)):
-        client.force_login(coordinator_user)
+        signed_in(client, coordinator_user)
         turned_30_today = ConsultationRequestFactory(date_of_birth=datetime.date(1996, 11, 24))
         still_29 = ConsultationRequestFactory(date_of_birth=datetime.date(1996, 11, 25))
         sixty_one = ConsultationRequestFactory(date_of_birth=datetime.date(1965, 1, 1))

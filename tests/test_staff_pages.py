@@ -8,14 +8,9 @@ from consultations.models import CaseAccess, ConsultationRequest, InternalNote, 
 from consultations.status_links import status_path
 from tests.factories import ConsultationRequestFactory
 from tests.images import jpeg_upload, upload
-from tests.staff import PASSWORD
+from tests.staff import PASSWORD, signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    return client
 
 
 def routed_to(surgeon, coordinator):
