@@ -87,19 +87,18 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.contrib.auth.models import Group, User
+    from django.contrib.auth.models import User
     from django.core.management import call_command
     from django.db import transaction
 
     from config.celery import app
-    from consultations.roles import COORDINATORS
+    from consultations.access import StaffRole, grant_role
     from consultations.services import consultation_submit
 
     call_command("migrate", verbosity=0)
-    group = Group.objects.get(name=COORDINATORS)
     for n in range(args.coordinators):
         user = User.objects.create_user(f"coordinator{n}", email=f"c{n}@clinic.example")
-        user.groups.add(group)
+        grant_role(user, StaffRole.COORDINATOR)
     with app.connection_for_write() as connection:
         connection.default_channel.client.flushdb()
 

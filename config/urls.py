@@ -1,8 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 
-admin.site.site_header = "Consultation portal administration"
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/photos/", include("uploads.urls")),

@@ -7,7 +7,6 @@ the transition table and writes the timeline entry.
 
 import logging
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
@@ -20,9 +19,8 @@ from notifications.events import (
 )
 from uploads.services import AcceptedPhoto, photos_stored_all_or_nothing
 
-from .access import user_role
+from .access import StaffRole, case_role, users_with_role
 from .models import (
-    CaseAccess,
     ConsultationRequest,
     InformationRequest,
     InternalNote,
@@ -30,7 +28,6 @@ from .models import (
     StatusChange,
     SurgeonReview,
 )
-from .roles import SURGEONS
 from .services import SubmissionFailed
 from .workflow import Action, Role, TransitionRefused, transition_check
 
@@ -55,7 +52,7 @@ def _transition(
     locked = ConsultationRequest.objects.select_for_update().get(pk=consultation.pk)
     if expected_version is not None and locked.version != expected_version:
         raise TransitionRefused(STALE_MESSAGE)
-    role = Role.PATIENT if by is None else user_role(by)
+    role = Role.PATIENT if by is None else case_role(by)
     transition = transition_check(action=action, status=locked.status, role=role)
     from_status = locked.status
     locked.status = transition.target
@@ -152,11 +149,7 @@ def consultation_patient_reply(
 
 
 def active_surgeons():
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=SURGEONS)
-        .order_by("last_name", "first_name", "username")
-    )
+    return users_with_role(StaffRole.SURGEON).order_by("last_name", "first_name", "username")
 
 
 def consultation_route(
@@ -243,10 +236,6 @@ def consultation_mark_duplicate(
 
 
 def consultation_add_note(*, consultation, by, body: str) -> InternalNote:
-    if user_role(by) not in (Role.COORDINATOR, Role.SURGEON):
+    if case_role(by) not in (Role.COORDINATOR, Role.SURGEON):
         raise TransitionRefused("Only clinic staff can add internal notes.")
     return InternalNote.objects.create(request=consultation, author=by, body=body)
-
-
-def case_access_record(*, consultation, user, ip_address: str | None) -> None:
-    CaseAccess.objects.create(request=consultation, user=user, ip_address=ip_address or None)

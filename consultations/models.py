@@ -1,9 +1,11 @@
 import secrets
 import uuid
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -251,18 +253,59 @@ class SurgeonReview(models.Model):
         return f"review {self.pk} of {self.request}"
 
 
-class CaseAccess(models.Model):
-    """Append-only record of every time a staff member opened a case."""
+class AccessOutcome(models.TextChoices):
+    SHOWN = "shown", "Shown"
+    DENIED = "denied", "Denied"
 
-    request = models.ForeignKey(
-        ConsultationRequest, on_delete=models.CASCADE, related_name="accesses"
+
+class AccessRecord(models.Model):
+    """One look at patient information (or one refusal), append-only below the application.
+
+    Written by ``consultations.access`` for every response that opens a case or
+    photo through the access rule, one row per response. PostgreSQL refuses
+    UPDATE, DELETE and TRUNCATE on this table (the triggers below); see
+    README "The access log".
+
+    No foreign key to the case or the photo: erasing a case must neither
+    cascade into its access history nor be blocked by it, so a row keeps the
+    ids and the reference as plain values.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # PROTECT: a staff account with recorded accesses is deactivated, not deleted.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_records"
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    outcome = models.CharField(max_length=10, choices=AccessOutcome.choices)
+    # The URL name of the view (e.g. "staff:case_detail"): what was looked at, never the URL.
+    view = models.CharField(max_length=80)
+    status_code = models.PositiveSmallIntegerField()
+    case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    reference = models.CharField(max_length=12, blank=True)
+    photo_id = models.UUIDField(null=True, blank=True)
+    rendition = models.CharField(max_length=10, blank=True)
+    # List pages (queue, my cases): the references shown, space-separated.
+    listed = models.TextField(blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user_agent = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["case_id", "created_at"], name="access_case_created")]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            # TRUNCATE skips row triggers: a statement trigger of its own. The
+            # test suite's flush passes it through pgtrigger.ignore (tests/conftest.py).
+            pgtrigger.Trigger(
+                name="refuse_truncate",
+                level=pgtrigger.Statement,
+                when=pgtrigger.Before,
+                operation=pgtrigger.Truncate,
+                func="RAISE EXCEPTION 'pgtrigger: the access log is append-only'; RETURN NULL;",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} opened {self.request} at {self.created_at:%Y-%m-%d %H:%M}"
+        # Ids only: this string ends up in admin messages.
+        subject = self.reference or (f"photo {self.photo_id}" if self.photo_id else self.view)
+        return f"user {self.user_id} {self.outcome} {subject} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,21 +1,16 @@
 """Staff pages: the coordinators' queue, the surgeons' cases, the case page and its actions."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from common.network import client_address
 from notifications.selectors import notifications_failed_count
 
 from . import case_services
-from .access import consultations_visible_to, get_consultation_for, user_role
-from .models import ConsultationRequest, Status
+from .access import case_for, cases_listed, consultations_visible_to, phi_view, viewers_of
+from .models import Status
 from .patient_status import patient_status
 from .selectors import QueueFilters, case_detail_related, queue_page
 from .staff_forms import (
@@ -32,27 +27,7 @@ from .staff_forms import (
 from .workflow import TRANSITIONS, Action, Role, TransitionRefused, actions_available
 
 
-def staff_required(*roles: Role):
-    """Signed-in clinic staff with one of ``roles``; others are sent to sign in or refused."""
-
-    def decorator(view):
-        @wraps(view)
-        @never_cache
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            role = user_role(request.user)
-            if role is None or role not in roles:
-                raise PermissionDenied
-            request.role = role
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-@staff_required(Role.COORDINATOR, Role.SURGEON)
+@phi_view(Role.COORDINATOR, Role.SURGEON)
 def staff_home(request: HttpRequest) -> HttpResponse:
     return redirect("staff:queue" if request.role == Role.COORDINATOR else "staff:my_cases")
 
@@ -61,7 +36,7 @@ SEARCH_SESSION_KEY = "queue_search"
 
 
 @require_http_methods(["GET", "POST"])
-@staff_required(Role.COORDINATOR)
+@phi_view(Role.COORDINATOR)
 def case_queue(request: HttpRequest) -> HttpResponse:
     """The queue. Filters live in the URL; a search term, which may be a patient's
     name, email or phone, is POSTed and kept in the session so it never appears
@@ -82,10 +57,11 @@ def case_queue(request: HttpRequest) -> HttpResponse:
     surgeons = list(case_services.active_surgeons())
     form = QueueFilterForm(params or None, surgeons=surgeons)
     page = queue_page(
-        queryset=ConsultationRequest.objects.all(),
+        queryset=consultations_visible_to(request.user),
         filters=form.filters() if params else QueueFilters(),
         page_number=request.GET.get("page"),
     )
+    cases_listed(request, page)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -100,7 +76,7 @@ def case_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required(Role.SURGEON)
+@phi_view(Role.SURGEON)
 def my_cases(request: HttpRequest) -> HttpResponse:
     show_all = request.GET.get("show") == "all"
     filters = QueueFilters(status="" if show_all else Status.ROUTED, oldest_first=True)
@@ -109,6 +85,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         filters=filters,
         page_number=request.GET.get("page"),
     )
+    cases_listed(request, page)
     return render(request, "staff/my_cases.html", {"page": page, "show_all": show_all})
 
 
@@ -133,6 +110,7 @@ def _action_form(action: Action, data=None, *, version: int):
 
 
 def _render_case(request, consultation, *, bound=None, note_form=None, status=200):
+    """The case page, whatever the status; ``phi_view`` records it (the case came from case_for)."""
     action_forms = [
         (
             action,
@@ -151,18 +129,16 @@ def _render_case(request, consultation, *, bound=None, note_form=None, status=20
             "patient_status": patient_status(consultation),
             "action_forms": action_forms,
             "note_form": note_form or NoteForm(),
+            "viewers": viewers_of(consultation),
             **case_detail_related(consultation),
         },
         status=status,
     )
 
 
-@staff_required(Role.COORDINATOR, Role.SURGEON)
+@phi_view(Role.COORDINATOR, Role.SURGEON)
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    consultation = get_consultation_for(request.user, reference)
-    case_services.case_access_record(
-        consultation=consultation, user=request.user, ip_address=client_address(request)
-    )
+    consultation = case_for(request, reference)
     return _render_case(request, consultation)
 
 
@@ -218,9 +194,9 @@ def _perform(action: Action, consultation, user, data: dict):
 
 
 @require_POST
-@staff_required(Role.COORDINATOR, Role.SURGEON)
+@phi_view(Role.COORDINATOR, Role.SURGEON)
 def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
-    consultation = get_consultation_for(request.user, reference)
+    consultation = case_for(request, reference)
     try:
         action = Action(action)
     except ValueError:
@@ -248,9 +224,9 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
 
 
 @require_POST
-@staff_required(Role.COORDINATOR, Role.SURGEON)
+@phi_view(Role.COORDINATOR, Role.SURGEON)
 def case_note(request: HttpRequest, reference: str) -> HttpResponse:
-    consultation = get_consultation_for(request.user, reference)
+    consultation = case_for(request, reference)
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _render_case(request, consultation, note_form=form, status=400)
@@ -261,9 +237,9 @@ def case_note(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect("staff:case_detail", reference=reference)
 
 
-@staff_required(Role.COORDINATOR, Role.SURGEON)
+@phi_view(Role.COORDINATOR, Role.SURGEON)
 def case_compare(request: HttpRequest, reference: str) -> HttpResponse:
-    consultation = get_consultation_for(request.user, reference)
+    consultation = case_for(request, reference)
     chosen = set(request.GET.getlist("photo"))
     photos = [
         p

@@ -52,6 +52,9 @@ class NotificationAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Retry now (failed notifications)")
     def retry_now(self, request, queryset) -> None:
-        ids = list(queryset.filter(status=NotificationStatus.FAILED).values_list("pk", flat=True))
-        count = notifications_retry(notification_ids=ids)
+        failed = list(queryset.filter(status=NotificationStatus.FAILED))
+        count = notifications_retry(notification_ids=[n.pk for n in failed])
+        for notification in failed:
+            # Admin actions write no LogEntry by themselves.
+            self.log_change(request, notification, "Queued again.")
         self.message_user(request, f"{count} failed notification(s) queued again.", messages.INFO)

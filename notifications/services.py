@@ -32,14 +32,13 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from consultations.access import StaffRole, users_with_role
 from consultations.models import ConsultationRequest
-from consultations.roles import COORDINATORS
 
 from .channels import RecipientGone, TransportError, transport_for
 from .models import Channel, Notification, NotificationStatus, RecipientKind
@@ -75,13 +74,7 @@ class Recipient:
 
 def coordinator_recipients() -> list[Recipient]:
     """Every active coordinator with an email address, plus the clinic's inbox if set."""
-    users = (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=COORDINATORS)
-        .exclude(email="")
-        .distinct()
-        .order_by("pk")
-    )
+    users = users_with_role(StaffRole.COORDINATOR).exclude(email="").distinct().order_by("pk")
     recipients = [Recipient.user(user) for user in users]
     clinic = settings.PORTAL_CLINIC_NOTIFY_EMAIL
     if clinic and clinic.lower() not in {user.email.lower() for user in users}:

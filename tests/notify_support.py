@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.contrib.auth.models import User
 
-from consultations.roles import COORDINATORS, SURGEONS
+from consultations.access import StaffRole
 from tests.staff import make_user
 from tests.submission import PATIENT
 
@@ -38,11 +38,11 @@ def assert_no_phi(*texts: str) -> None:
 
 def coordinator(username: str, *, active: bool = True, email_address: str = "") -> User:
     extra = {"email": email_address} if email_address else {}
-    return make_user(username, COORDINATORS, is_active=active, is_staff=True, **extra)
+    return make_user(username, StaffRole.COORDINATOR, is_active=active, is_staff=True, **extra)
 
 
 def surgeon(username: str) -> User:
-    return make_user(username, SURGEONS)
+    return make_user(username, StaffRole.SURGEON)
 
 
 def mail_files_messages(mail_dir: Path) -> list[email.message.EmailMessage]:

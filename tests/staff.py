@@ -1,10 +1,9 @@
-"""Named people for staff tests: coordinator, surgeon, other surgeon, outsider."""
+"""Named people for staff tests: coordinator, surgeon, other surgeon, administrator, outsider."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.contrib.auth.models import Group
 
-from consultations.roles import COORDINATORS, SURGEONS
+from consultations.access import StaffRole, grant_role
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -16,7 +15,7 @@ class QuickPBKDF2PasswordHasher(PBKDF2PasswordHasher):
     iterations = 1000
 
 
-def make_user(username: str, group: str | None = None, **extra):
+def make_user(username: str, role: StaffRole | None = None, **extra):
     user = get_user_model().objects.create_user(
         username=username,
         password=PASSWORD,
@@ -25,17 +24,21 @@ def make_user(username: str, group: str | None = None, **extra):
         last_name="Staff",
         **extra,
     )
-    if group:
-        user.groups.add(Group.objects.get(name=group))
+    if role:
+        grant_role(user, role)
     return user
 
 
 def coordinator(name="coordinator"):
-    return make_user(name, COORDINATORS)
+    return make_user(name, StaffRole.COORDINATOR)
 
 
 def surgeon(name="surgeon"):
-    return make_user(name, SURGEONS)
+    return make_user(name, StaffRole.SURGEON)
+
+
+def administrator(name="administrator"):
+    return make_user(name, StaffRole.ADMINISTRATOR)
 
 
 def signed_in(client, user):

@@ -1,6 +1,5 @@
 import uuid
 
-from django.conf import settings
 from django.db import models
 
 
@@ -101,30 +100,3 @@ class Rendition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} of photo {self.photo_id}"
-
-
-class PhotoAccess(models.Model):
-    """Append-only record of every photo handed to a staff member."""
-
-    # PROTECT: a staff account with recorded accesses is deactivated, not deleted.
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="photo_accesses"
-    )
-    # No database constraint and DO_NOTHING: erasing a patient's photos must not
-    # erase (or be blocked by) the record that someone looked at them.
-    photo = models.ForeignKey(
-        Photo,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="accesses",
-    )
-    rendition = models.CharField(max_length=10, choices=RenditionName.choices)
-    accessed_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-accessed_at"]
-        verbose_name_plural = "photo accesses"
-
-    def __str__(self) -> str:
-        return f"user {self.user_id} viewed {self.rendition} of photo {self.photo_id}"

@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Photo, PhotoAccess, ProcessingStatus, Rendition
+from .models import Photo, ProcessingStatus, Rendition
 from .processing import PhotoUndecodable, render_photo
 from .storage import private_storage
 from .validation import PhotoFacts
@@ -241,14 +241,6 @@ def photo_download_name(*, photo: Photo, rendition: Rendition) -> str:
     position = list(photo.request.photos.values_list("pk", flat=True)).index(photo.pk) + 1
     extension = rendition.key.rsplit(".", 1)[-1]
     return f"{photo.request.reference}-photo-{position}-{rendition.name}.{extension}"
-
-
-def photo_access_record(*, user, photo: Photo, rendition: str, ip_address: str | None) -> None:
-    """Append one line to the access log; nothing ever changes or removes it."""
-    PhotoAccess.objects.create(
-        user=user, photo=photo, rendition=rendition, ip_address=ip_address or None
-    )
-    logger.info("photo viewed photo=%s rendition=%s user=%s", photo.id, rendition, user.pk)
 
 
 def photos_requeue_pending(*, older_than: datetime.timedelta) -> int:

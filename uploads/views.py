@@ -4,17 +4,16 @@ import logging
 import uuid
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from storages.backends.s3 import S3Storage
 
-from common.network import client_address
+from consultations.access import phi_view, photo_for
+from consultations.workflow import Role
 
-from .access import photo_for_user
 from .models import Rendition, RenditionName
-from .services import photo_access_record, photo_download_name
+from .services import photo_download_name
 from .storage import private_storage
 
 logger = logging.getLogger(__name__)
@@ -24,7 +23,7 @@ PRIVATE_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options
 
 
 @require_GET
-@login_required
+@phi_view(Role.COORDINATOR, Role.SURGEON)
 def photo_rendition(request: HttpRequest, photo_id: uuid.UUID, rendition: str) -> HttpResponse:
     """Hand one rendition to a staff member allowed to see the photo.
 
@@ -32,22 +31,17 @@ def photo_rendition(request: HttpRequest, photo_id: uuid.UUID, rendition: str) -
     the content type and disposition. Local storage: the file itself.
     A photo still processing (or failed) answers 409 with a plain page; only
     someone allowed to see the photo gets that far, so it reveals nothing.
+    ``phi_view`` records every answer once, whatever its status.
     """
     if rendition not in RenditionName.values:
         raise Http404("No such rendition.")
-    photo = photo_for_user(request.user, photo_id)
+    photo = photo_for(request, photo_id, rendition)
     found = Rendition.objects.filter(photo=photo, name=rendition).first()
     if not photo.is_ready or found is None:
         response = render(request, "uploads/photo_not_ready.html", {"photo": photo}, status=409)
         return _private(response)
 
     disposition = f'inline; filename="{photo_download_name(photo=photo, rendition=found)}"'
-    photo_access_record(
-        user=request.user,
-        photo=photo,
-        rendition=rendition,
-        ip_address=client_address(request),
-    )
     storage = private_storage()
     if _can_presign(storage):
         url = storage.url(
