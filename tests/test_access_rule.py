@@ -1,0 +1,298 @@
+"""Every URL the resolver knows, for every kind of visitor: allowed or refused, and recorded.
+
+``RULES`` classifies each URL name (``admin:*`` covers the whole admin). A
+pattern it does not classify fails the test, so a new view cannot slip past
+the access rule or the access log: add it here with the rule it follows.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from consultations import case_services
+from consultations.models import AccessRecord
+from consultations.status_links import status_token
+from tests.factories import ConsultationRequestFactory
+from tests.images import image_bytes
+from tests.photos import stored_photo
+from tests.staff import administrator, coordinator, make_user, signed_in, surgeon
+from uploads.services import photo_process
+
+pytestmark = pytest.mark.django_db
+
+# --- The classification: URL name -> rule -------------------------------------------
+
+PUBLIC = "public"  # anyone; shows no patient information to staff, records nothing
+PATIENT_LINK = "patient link"  # the patient's own case, through their private token
+STAFF_HOME = "staff home"  # coordinators and surgeons; a redirect, no patient information
+QUEUE = "queue"  # coordinators; a list of cases: one record listing them
+MY_CASES = "my cases"  # surgeons; a list of their cases: one record listing them
+CASE = "case"  # coordinators, and the surgeon it is routed to: one record
+PHOTO = "photo"  # the same people as its case: one record
+ADMIN = "admin"  # clinic administrators; no patient information, no record
+
+RULES = {
+    "consultations:request_new": PUBLIC,
+    "consultations:request_another": PUBLIC,
+    "consultations:received": PUBLIC,
+    "consultations:status": PATIENT_LINK,
+    "staff:login": PUBLIC,
+    "staff:logout": PUBLIC,
+    "staff:home": STAFF_HOME,
+    "staff:queue": QUEUE,
+    "staff:my_cases": MY_CASES,
+    "staff:case_detail": CASE,
+    "staff:case_compare": CASE,
+    "staff:case_note": CASE,
+    "staff:case_action": CASE,
+    "uploads:photo_rendition": PHOTO,
+    # Sends everyone to the staff sign-in page: the one way in.
+    "admin:login": PUBLIC,
+    "admin:*": ADMIN,
+}
+
+# Views that change something are exercised with an empty POST: for someone
+# allowed that is the case page again with its errors (400), recorded.
+POSTED = {"staff:case_note", "staff:case_action", "staff:logout"}
+
+ACTORS = [
+    "anonymous",
+    "patient",
+    "other patient",
+    "coordinator",
+    "routed surgeon",
+    "other surgeon",
+    "staff without a role",
+    "inactive user",
+    "administrator",
+]
+SIGNED_OUT = {"anonymous", "patient", "other patient", "inactive user"}
+
+ALLOWED = {
+    STAFF_HOME: {"coordinator", "routed surgeon", "other surgeon"},
+    QUEUE: {"coordinator"},
+    MY_CASES: {"routed surgeon", "other surgeon"},
+    CASE: {"coordinator", "routed surgeon"},
+    PHOTO: {"coordinator", "routed surgeon"},
+    ADMIN: {"administrator"},
+}
+RECORDED_WHEN_ALLOWED = {QUEUE, MY_CASES, CASE, PHOTO}
+HIDDEN_AS_MISSING = {CASE, PHOTO}  # refused with the same 404 as a missing one
+
+PATIENT = {"first_name": "Zephyrine", "last_name": "Quillfeather", "email": "zq@patient.example"}
+
+
+def rule_for(name: str) -> str | None:
+    if name in RULES:
+        return RULES[name]
+    namespace = name.split(":", 1)[0]
+    return RULES.get(f"{namespace}:*") if ":" in name else None
+
+
+# --- Walking the resolver -----------------------------------------------------------
+
+
+@dataclass
+class Route:
+    name: str  # "namespace:name", or "namespace:<route>" for an unnamed pattern
+    template: str  # the URL with {parameter} placeholders
+
+
+PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
+
+
+def _template(fragment: str) -> str:
+    fragment = fragment.removeprefix("^").removesuffix("$").replace("\\", "")
+    return PARAMETER.sub(lambda m: "{" + (m.group(1) or m.group(2)) + "}", fragment)
+
+
+def walk(resolver=None, prefix="/", namespace="") -> list[Route]:
+    routes = []
+    for pattern in (resolver or get_resolver()).url_patterns:
+        fragment = _template(str(pattern.pattern))
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(filter(None, [namespace, pattern.namespace]))
+            routes += walk(pattern, prefix + fragment, inner)
+        elif isinstance(pattern, URLPattern):
+            local = pattern.name or f"<{fragment}>"
+            routes.append(Route(f"{namespace}:{local}" if namespace else local, prefix + fragment))
+    return routes
+
+
+# --- The world: one case routed to a surgeon, with a photo -----------------------------
+
+
+@pytest.fixture
+def world(private_root):
+    coordinator_user = coordinator()
+    routed = surgeon("routed")
+    case = ConsultationRequestFactory(**PATIENT)
+    case = case_services.consultation_route(
+        consultation=case, by=coordinator_user, surgeon=routed, note="", version=None
+    )
+    photo = stored_photo(image_bytes("JPEG", (640, 480)), request=case)
+    photo_process(photo_id=photo.id)
+    other_case = ConsultationRequestFactory()
+    users = {
+        "coordinator": coordinator_user,
+        "routed surgeon": routed,
+        "other surgeon": surgeon("other"),
+        "staff without a role": make_user("norole", is_staff=True),
+        "inactive user": make_user("inactive", is_staff=True, is_active=False),
+        "administrator": administrator(),
+    }
+    return {"case": case, "photo": photo, "other_case": other_case, "users": users}
+
+
+def client_for(actor: str, world) -> Client:
+    client = Client(HTTP_USER_AGENT="walker/1.0")
+    if actor in world["users"]:
+        signed_in(client, world["users"][actor])
+    return client
+
+
+def values(route: Route, world, *, actor: str, missing: bool = False) -> dict:
+    """The parameters of a URL: the world's case and photo, or ones that do not exist."""
+    case, photo = world["case"], world["photo"]
+    model_match = re.match(r"/admin/(\w+)/(\w+)/", route.template)
+    object_id = "1"
+    if model_match and model_match.group(1) in {c.label for c in apps.get_app_configs()}:
+        try:
+            model = apps.get_model(*model_match.groups())
+            first = model.objects.order_by("pk").first()
+            object_id = str(first.pk) if first else "1"
+        except LookupError:
+            pass
+    if actor == "patient":
+        token = status_token(case)
+    elif actor == "other patient":
+        token = status_token(world["other_case"])
+    else:
+        token = "forged-token"
+    return {
+        "reference": "CR-2222-2222" if missing else case.reference,
+        "photo_id": str(uuid.UUID(int=0)) if missing else str(photo.id),
+        "rendition": "display",
+        "action": "start_triage",
+        "token": token,
+        "app_label": "consultations",
+        "object_id": object_id,
+        "id": object_id,
+        "content_type_id": str(ContentType.objects.get_for_model(type(case)).pk),
+        "url": "no-such-page/",
+    }
+
+
+def request(client: Client, route: Route, url: str):
+    bare = route.name.split(":<", 1)[0]
+    if route.name in POSTED or bare in POSTED:
+        return client.post(url, {})
+    return client.get(url)
+
+
+def assert_no_patient_information(response, where):
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    for value in PATIENT.values():
+        assert value.encode() not in body, f"{where}: shows {value}"
+
+
+# --- The test ------------------------------------------------------------------------
+
+
+def test_every_url_is_classified_and_follows_its_rule_for_every_actor(world):
+    routes = walk()
+    unclassified = [route.name for route in routes if rule_for(route.name) is None]
+    assert not unclassified, f"classify these URL patterns in RULES: {unclassified}"
+
+    for route in routes:
+        rule = rule_for(route.name)
+        for actor in ACTORS:
+            where = f"{route.name} as {actor}"
+            client = client_for(actor, world)
+            url = route.template.format(**values(route, world, actor=actor))
+            before = AccessRecord.objects.count()
+            response = request(client, route, url)
+            records = list(AccessRecord.objects.order_by("pk")[before:])
+            assert response.status_code < 500, where
+
+            if rule == PUBLIC:
+                assert not records, where
+                continue
+            if rule == PATIENT_LINK:
+                check_patient_link(response, actor, where)
+                assert not records, where
+                continue
+            if rule == ADMIN or actor not in ALLOWED[rule]:
+                # Nothing from the admin shows a patient's details, to anyone.
+                assert_no_patient_information(response, where)
+
+            if actor in SIGNED_OUT:
+                assert response.status_code == 302, where
+                # To sign in (the admin's login page sends on to the staff one).
+                location = response["Location"]
+                assert location.startswith(("/staff/sign-in/", "/admin/")), where
+                assert not records, where
+            elif actor in ALLOWED[rule]:
+                assert "/sign-in/" not in response.get("Location", ""), where
+                if rule in RECORDED_WHEN_ALLOWED:
+                    assert len(records) == 1, f"{where}: {len(records)} records"
+                    check_record(records[0], response, actor, world, route)
+                else:
+                    assert not records, where
+            else:
+                assert len(records) == 1 and records[0].outcome == "denied", where
+                assert records[0].user == world["users"][actor], where
+                if rule in HIDDEN_AS_MISSING:
+                    assert response.status_code == 404, where
+                    missing_url = route.template.format(
+                        **values(route, world, actor=actor, missing=True)
+                    )
+                    missing = request(client_for(actor, world), route, missing_url)
+                    assert (missing.status_code, missing.content) == (
+                        response.status_code,
+                        response.content,
+                    ), f"{where}: forbidden and missing differ"
+                else:
+                    assert response.status_code == 403, where
+
+
+def check_record(record, response, actor, world, route):
+    where = f"{route.name} as {actor}"
+    assert record.outcome == "shown", where
+    assert record.user == world["users"][actor], where
+    assert record.status_code == response.status_code, where
+    assert record.view == route.name, where
+    assert record.ip_address == "127.0.0.1", where
+    assert record.user_agent == "walker/1.0", where
+    rule = rule_for(route.name)
+    if rule in (CASE, PHOTO):
+        assert (record.case_id, record.reference) == (world["case"].pk, world["case"].reference)
+    if rule == PHOTO:
+        assert record.photo_id == world["photo"].id, where
+    if rule in (QUEUE, MY_CASES):
+        # The record lists what the page showed: the case only to whom may see it.
+        listed = world["case"].reference in record.listed.split()
+        assert listed == (actor in ALLOWED[CASE]), where
+
+
+def check_patient_link(response, actor, where):
+    if actor == "patient":
+        assert response.status_code == 200, where
+    elif actor == "other patient":
+        # Their own page, with nothing of the case under test.
+        assert response.status_code == 200, where
+        assert_no_patient_information(response, where)
+    else:
+        assert response.status_code == 404, where
+
+
+def test_the_walk_reaches_the_admin_and_every_staff_view():
+    names = {route.name for route in walk()}
+    assert {"admin:index", "admin:consultations_consultationrequest_change"} <= names
+    assert {name for name, rule in RULES.items() if not name.endswith("*")} <= names
