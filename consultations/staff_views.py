@@ -1,15 +1,26 @@
 """Staff pages: the coordinators' queue, the surgeons' cases, the case page and its actions."""
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from notifications.selectors import notifications_failed_count
 
 from . import case_services
-from .access import case_for, cases_listed, consultations_visible_to, phi_view, viewers_of
+from .access import (
+    case_for,
+    case_role,
+    cases_listed,
+    consultations_visible_to,
+    is_administrator,
+    phi_view,
+    record_denial,
+    viewers_of,
+)
 from .models import Status
 from .patient_status import patient_status
 from .selectors import QueueFilters, case_detail_related, queue_page
@@ -27,9 +38,18 @@ from .staff_forms import (
 from .workflow import TRANSITIONS, Action, Role, TransitionRefused, actions_available
 
 
-@phi_view(Role.COORDINATOR, Role.SURGEON)
+@never_cache
 def staff_home(request: HttpRequest) -> HttpResponse:
-    return redirect("staff:queue" if request.role == Role.COORDINATOR else "staff:my_cases")
+    """Where signing in lands: each role's own start page."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    role = case_role(request.user)
+    if role is not None:
+        return redirect("staff:queue" if role == Role.COORDINATOR else "staff:my_cases")
+    if is_administrator(request.user):
+        return redirect("admin:index")
+    record_denial(request, status_code=403)
+    raise PermissionDenied
 
 
 SEARCH_SESSION_KEY = "queue_search"

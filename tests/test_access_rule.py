@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 PUBLIC = "public"  # anyone; shows no patient information to staff, records nothing
 PATIENT_LINK = "patient link"  # the patient's own case, through their private token
-STAFF_HOME = "staff home"  # coordinators and surgeons; a redirect, no patient information
+STAFF_HOME = "staff home"  # each role's start page: a redirect, no patient information
 QUEUE = "queue"  # coordinators; a list of cases: one record listing them
 MY_CASES = "my cases"  # surgeons; a list of their cases: one record listing them
 CASE = "case"  # coordinators, and the surgeon it is routed to: one record
@@ -75,7 +75,7 @@ ACTORS = [
 SIGNED_OUT = {"anonymous", "patient", "other patient", "inactive user"}
 
 ALLOWED = {
-    STAFF_HOME: {"coordinator", "routed surgeon", "other surgeon"},
+    STAFF_HOME: {"coordinator", "routed surgeon", "other surgeon", "administrator"},
     QUEUE: {"coordinator"},
     MY_CASES: {"routed surgeon", "other surgeon"},
     CASE: {"coordinator", "routed surgeon"},
