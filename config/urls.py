@@ -1,10 +1,20 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from allauth.account.views import login as allauth_login
+
+from staff_auth.views import admin_login
+
 admin.site.site_header = "Consultation portal administration"
+# One sign-in for staff and administrators, second factor included.
+admin.site.login = admin_login
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("staff/account/", include("allauth.urls")),
+    # The staff sign-in keeps its address; defined after allauth's URLs so
+    # that reverse("account_login") (allauth's own links too) names it.
+    path("staff/sign-in/", allauth_login, name="account_login"),
     path("staff/photos/", include("uploads.urls")),
     path("staff/", include("consultations.staff_urls")),
     path("", include("consultations.urls")),

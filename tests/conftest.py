@@ -56,6 +56,54 @@ def _portal_test_settings(settings, tmp_path):
     settings.PORTAL_SITE_URL = "http://portal.test"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """allauth keeps used authenticator codes in the cache: one test's sign-in
+    must not make the next test's code look reused."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_truncate_guards():
+    """Append-only tables refuse TRUNCATE (a statement trigger); the flush that
+    empties the database after each transactional test is the one TRUNCATE
+    allowed, through pgtrigger.ignore on exactly those triggers."""
+    import pgtrigger
+    from django.test import TransactionTestCase
+
+    guards = [
+        f"{model._meta.label}:{trigger.name}"
+        for model, trigger in pgtrigger.registered()
+        if trigger.operation == pgtrigger.Truncate
+    ]
+    original = TransactionTestCase._fixture_teardown
+
+    def teardown(self):
+        with pgtrigger.ignore(*guards):
+            original(self)
+
+    TransactionTestCase._fixture_teardown = teardown
+    yield
+    TransactionTestCase._fixture_teardown = original
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin client, signed in the one way staff sign in
+    (its force_login would be refused: no second factor)."""
+    from django.test import Client
+
+    from tests.staff import PASSWORD, signed_in
+
+    admin_user.set_password(PASSWORD)
+    admin_user.save()
+    return signed_in(Client(), admin_user)
+
+
 @pytest.fixture
 def private_root(settings):
     return settings.STORAGES["private"]["OPTIONS"]["location"]

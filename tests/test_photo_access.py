@@ -12,7 +12,7 @@ from django.urls import reverse
 from tests.factories import ConsultationRequestFactory
 from tests.images import image_bytes
 from tests.photos import stored_photo
-from tests.staff import coordinator, make_user, signed_in, surgeon
+from tests.staff import PASSWORD, coordinator, make_user, signed_in, surgeon
 from uploads.access import photo_for_user
 from uploads.models import Photo, PhotoAccess, ProcessingStatus
 from uploads.services import photo_mark_failed, photo_process
@@ -35,7 +35,7 @@ def allowed():
 @pytest.fixture
 def outsider():
     # Staff, signed in, but without the right to see photos.
-    return User.objects.create_user("outsider", password="x" * 16, is_staff=True)
+    return User.objects.create_user("outsider", password=PASSWORD, is_staff=True)
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def test_anonymous_users_are_sent_to_sign_in_and_nothing_is_recorded(client, rea
     response = client.get(url(ready_photo.id))
 
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("staff:login"))
+    assert response["Location"].startswith(reverse("account_login"))
     assert "next=" in response["Location"]
     assert PhotoAccess.objects.count() == 0
 
@@ -214,7 +214,7 @@ def test_on_s3_without_permission_there_is_no_url(client, outsider, s3_bucket):
 
 
 def test_the_access_log_can_be_listed_but_not_added_changed_or_deleted(client, ready_photo):
-    admin = User.objects.create_superuser("admin", password="x" * 16)
+    admin = User.objects.create_superuser("admin", password=PASSWORD)
     access = PhotoAccess.objects.create(user=admin, photo=ready_photo, rendition="display")
     signed_in(client, admin)
 
@@ -232,7 +232,7 @@ def test_the_access_log_can_be_listed_but_not_added_changed_or_deleted(client, r
 
 
 def test_the_photo_admin_shows_the_thumbnail_or_its_state(client, ready_photo):
-    admin = User.objects.create_superuser("admin", password="x" * 16)
+    admin = User.objects.create_superuser("admin", password=PASSWORD)
     signed_in(client, admin)
 
     page = client.get(reverse("admin:uploads_photo_change", args=[ready_photo.pk]))
