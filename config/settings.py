@@ -380,8 +380,19 @@ MFA_PASSKEY_LOGIN_ENABLED = False
 # Staff accounts carry the clinic's address; nobody verifies it by email.
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_TOTP_ISSUER = PORTAL_CLINIC_NAME
+# A code of the period before or after is accepted too (phones' clocks
+# drift); each code still works once.
+MFA_TOTP_TOLERANCE = 1
+MFA_FORMS = {
+    "authenticate": "staff_auth.forms.AuthenticateForm",
+    "activate_totp": "staff_auth.forms.ActivateTOTPForm",
+}
 MFA_RECOVERY_CODE_COUNT = 10
 MFA_TRUST_ENABLED = False
+# Adding a factor needs a fully signed-in session (both factors, or the
+# password of an account that has none yet), not a second password prompt:
+# that prompt would greet every newcomer between sign-in and enrolment.
+MFA_REAUTHENTICATION_REQUIRED = False
 # Passkeys belong to PORTAL_SITE_URL's host name (staff_auth.adapter); browsers
 # allow them on https and on http://localhost, not on http://127.0.0.1.
 

@@ -1,13 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from allauth.account.decorators import secure_admin_login
 from allauth.account.views import login as allauth_login
-
-from staff_auth.views import admin_login
 
 admin.site.site_header = "Consultation portal administration"
 # One sign-in for staff and administrators, second factor included.
-admin.site.login = admin_login
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -1,5 +1,7 @@
 """Named people for staff tests: coordinator, surgeon, other surgeon, outsider."""
 
+import time
+
 import pyotp
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
@@ -51,8 +53,26 @@ def totp_secret(user) -> str:
     return decrypt(authenticator.data["secret"])
 
 
-def current_code(user) -> str:
-    return pyotp.TOTP(totp_secret(user)).now()
+_used_codes: set[tuple[str, str]] = set()
+
+
+def fresh_code(user) -> str:
+    """An authenticator code for ``user`` that this test run has not used yet.
+
+    The portal refuses a code used before (replay), and accepts the codes of
+    one period either side (MFA_TOTP_TOLERANCE): so up to three sign-ins of
+    one account in one period, then wait for the next period.
+    """
+    secret = totp_secret(user)
+    totp = pyotp.TOTP(secret)
+    while True:
+        counter = int(time.time()) // totp.interval
+        for candidate in (counter, counter + 1, counter - 1):
+            code = totp.generate_otp(candidate)
+            if (secret, code) not in _used_codes:
+                _used_codes.add((secret, code))
+                return code
+        time.sleep(totp.interval - time.time() % totp.interval + 0.1)
 
 
 def signed_in(client, user):
@@ -65,7 +85,7 @@ def signed_in(client, user):
     """
     if "_auth_user_id" in client.session:
         client.post(reverse("account_logout"))
-    code = current_code(user)
+    code = fresh_code(user)
     password = client.post(reverse("account_login"), {"login": user.username, "password": PASSWORD})
     assert password.status_code == 302, "the password step was refused"
     assert password["Location"] == reverse("mfa_authenticate"), password["Location"]
