@@ -1,8 +1,7 @@
-from django.contrib import admin
-from django.urls import include, path
-
 from allauth.account.decorators import secure_admin_login
 from allauth.account.views import login as allauth_login
+from django.contrib import admin
+from django.urls import include, path
 
 admin.site.site_header = "Consultation portal administration"
 # One sign-in for staff and administrators, second factor included.

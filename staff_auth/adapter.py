@@ -42,7 +42,9 @@ class StaffAccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix, email, context):
         if template_prefix == RESET_EMAIL:
             security_event_record(
-                Kind.PASSWORD_RESET_REQUESTED, request=context.get("request"), user=context.get("user")
+                Kind.PASSWORD_RESET_REQUESTED,
+                request=context.get("request"),
+                user=context.get("user"),
             )
         super().send_mail(template_prefix, email, context)
 

@@ -57,5 +57,3 @@ class SecurityEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.username or '-'} {self.at:%Y-%m-%d %H:%M}"
-
-

@@ -46,7 +46,10 @@ def sign_in_failed(sender, credentials, request=None, **kwargs):
         user=user,
         detail="" if user else "no such account",
     )
-    if user is not None and lockout.recent_failures(user) == settings.PORTAL_LOGIN_ACCOUNT_FAILURE_LIMIT:
+    if (
+        user is not None
+        and lockout.recent_failures(user) == settings.PORTAL_LOGIN_ACCOUNT_FAILURE_LIMIT
+    ):
         security_event_record(Kind.LOCKED_OUT, request=request, user=user, detail="account")
 
 
@@ -73,9 +76,7 @@ def step_completed(sender, request, user, method, **kwargs):
 
 @receiver(mfa_signals.authenticator_added)
 def factor_added(sender, request, user, authenticator, **kwargs):
-    security_event_record(
-        Kind.MFA_ENROLLED, request=request, user=user, detail=authenticator.type
-    )
+    security_event_record(Kind.MFA_ENROLLED, request=request, user=user, detail=authenticator.type)
     if authenticator.type in SECOND_FACTORS:
         # Enrolling proves possession of the new factor, just as using it
         # would: the session now counts as signed in with two factors.

@@ -146,9 +146,7 @@ def test_signing_out_and_failures_are_recorded_with_ids_only(client):
     assert events[1].user_id is None and events[1].username == ""
     assert events[-1].user_agent == "TestBrowser/1.0"
     assert events[-1].client_address == "127.0.0.1"
-    stored = " ".join(
-        f"{e.username} {e.detail} {e.user_agent}" for e in events
-    )
+    stored = " ".join(f"{e.username} {e.detail} {e.user_agent}" for e in events)
     for secret in ["wrong-password-typed", "someone-typed-this", "hunter2", PASSWORD]:
         assert secret not in stored
 
