@@ -128,13 +128,13 @@ def sign_in(person: Person, username: str) -> None:
     page.get_by_label("Code from your authenticator app").fill(code)
     person.step(f"{username}-second-factor")
     page.get_by_role("button", name="Continue").click()
-    page.get_by_role("button", name="Sign out").wait_for()
+    page.get_by_role("button", name="Sign out", exact=True).wait_for()
     # Production cookies are Secure; Chromium keeps them on http://localhost.
     assert all(cookie["secure"] for cookie in person.context.cookies())
 
 
 def sign_out(person: Person) -> None:
-    person.page.get_by_role("button", name="Sign out").click()
+    person.page.get_by_role("button", name="Sign out", exact=True).click()
     person.page.get_by_label("Password").wait_for()
 
 
