@@ -6,7 +6,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 
 from staff_auth.models import SecurityEvent
-from tests.browser import DESK, PHONE, PASSWORD, Person, sign_out
+from tests.browser import DESK, PASSWORD, PHONE, Person, sign_out
 from tests.staff import coordinator
 
 pytestmark = pytest.mark.browser
