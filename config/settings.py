@@ -33,15 +33,21 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # allauth's passkey list uses it.
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "pgtrigger",
     "phonenumber_field",
     "django_countries",
-    "pgtrigger",
     "consultations",
     "uploads",
     "notifications",
+    "staff_auth",
 ]
 
 MIDDLEWARE = [
@@ -53,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "staff_auth.middleware.SignedInSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -92,6 +100,8 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "staff_auth.validators.ClinicNameValidator"},
+    {"NAME": "staff_auth.validators.VarietyValidator"},
 ]
 
 LANGUAGE_CODE = "en"
@@ -345,24 +355,78 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Staff sign-in: repeated wrong passwords lock that username from that address.
+# --- Staff sign-in -------------------------------------------------------------
+# django-allauth: username and password, then a second factor (an authenticator
+# app or a passkey) that every staff account must have; the first sign-in
+# enrols one (staff_auth.middleware). Accounts are created by the administrator.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = env.int("PORTAL_LOGIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("PORTAL_LOGIN_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
-if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
-    # The client's address, as the load balancer reports it.
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+ACCOUNT_ADAPTER = "staff_auth.adapter.StaffAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Wrong passwords are limited by axes and staff_auth.lockout (in the database,
+# shared by every server process), not by allauth's per-process cache.
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
+MFA_ADAPTER = "staff_auth.adapter.StaffMFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+# Staff accounts carry the clinic's address; nobody verifies it by email.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+MFA_TOTP_ISSUER = PORTAL_CLINIC_NAME
+# A code of the period before or after is accepted too (phones' clocks
+# drift); each code still works once.
+MFA_TOTP_TOLERANCE = 1
+MFA_FORMS = {
+    "authenticate": "staff_auth.forms.AuthenticateForm",
+    "activate_totp": "staff_auth.forms.ActivateTOTPForm",
+}
+MFA_RECOVERY_CODE_COUNT = 10
+MFA_TRUST_ENABLED = False
+# Adding a factor needs a fully signed-in session (both factors, or the
+# password of an account that has none yet), not a second password prompt:
+# that prompt would greet every newcomer between sign-in and enrolment.
+MFA_REAUTHENTICATION_REQUIRED = False
+# Passkeys belong to PORTAL_SITE_URL's host name (staff_auth.adapter); browsers
+# allow them on https and on http://localhost, not on http://127.0.0.1.
 
-LOGIN_URL = "staff:login"
+# Sessions: an idle timeout (the expiry moves with every request) and an
+# absolute lifetime counted from sign-in (staff_auth.middleware).
+PORTAL_SESSION_MAX_SECONDS = env.int("PORTAL_SESSION_MAX_SECONDS", default=12 * 60 * 60)
+
+# The client's address (common/network.py): how many proxies we run in front
+# of the portal, each appending to X-Forwarded-For. 0 = clients connect
+# directly and the header is ignored.
+PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
+
+# Lockout, two halves. Per address, across accounts (axes): after
+# PORTAL_LOGIN_FAILURE_LIMIT wrong passwords the address is paused for
+# PORTAL_LOGIN_COOLOFF_MINUTES. Per account, across addresses
+# (staff_auth.lockout): a shorter pause, so that nobody can keep a
+# coordinator out for long.
+AXES_FAILURE_LIMIT = env.int("PORTAL_LOGIN_FAILURE_LIMIT", default=20)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("PORTAL_LOGIN_COOLOFF_MINUTES", default=60))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+# A success must not clear an address's count: one valid account would
+# otherwise let its holder guess at the others without end.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "common.network.client_address"
+PORTAL_LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("PORTAL_LOGIN_ACCOUNT_FAILURE_LIMIT", default=10)
+PORTAL_LOGIN_ACCOUNT_WINDOW_MINUTES = env.int("PORTAL_LOGIN_ACCOUNT_WINDOW_MINUTES", default=15)
+
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "staff:home"
-LOGOUT_REDIRECT_URL = "staff:login"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+LOGOUT_REDIRECT_URL = "account_login"
 
 LOGGING = {
     "version": 1,

@@ -1,8 +1,13 @@
+from allauth.account.views import login as allauth_login
 from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("staff/account/", include("allauth.urls")),
+    # The staff sign-in keeps its address; defined after allauth's URLs so
+    # that reverse("account_login") (allauth's own links too) names it.
+    path("staff/sign-in/", allauth_login, name="account_login"),
     path("staff/photos/", include("uploads.urls")),
     path("staff/", include("consultations.staff_urls")),
     path("", include("consultations.urls")),

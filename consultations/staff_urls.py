@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import staff_views
@@ -7,14 +6,6 @@ app_name = "staff"
 
 urlpatterns = [
     path("", staff_views.staff_home, name="home"),
-    path(
-        "sign-in/",
-        auth_views.LoginView.as_view(
-            template_name="staff/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/", staff_views.case_queue, name="queue"),
     path("my-cases/", staff_views.my_cases, name="my_cases"),
     path("cases/<str:reference>/", staff_views.case_detail, name="case_detail"),

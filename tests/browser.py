@@ -10,7 +10,7 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.staff import PASSWORD
+from tests.staff import PASSWORD, fresh_code
 from tests.submission import PATIENT
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -114,19 +114,27 @@ def fill_form(page) -> None:
 
 
 def sign_in(person: Person, username: str) -> None:
+    """Password, then a code computed from the account's authenticator secret."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username=username)
+    code = fresh_code(user)
     page = person.page
     page.goto("/staff/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     person.step(f"{username}-sign-in")
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Sign out").wait_for()
+    page.get_by_label("Code from your authenticator app").fill(code)
+    person.step(f"{username}-second-factor")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Sign out", exact=True).wait_for()
     # Production cookies are Secure; Chromium keeps them on http://localhost.
     assert all(cookie["secure"] for cookie in person.context.cookies())
 
 
 def sign_out(person: Person) -> None:
-    person.page.get_by_role("button", name="Sign out").click()
+    person.page.get_by_role("button", name="Sign out", exact=True).click()
     person.page.get_by_label("Password").wait_for()
 
 

@@ -38,26 +38,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _flush_may_empty_the_access_log():
-    """pytest-django empties the tables after each transactional test with one
-    TRUNCATE, which the access log refuses (its refuse_truncate trigger). That
-    flush, and nothing else, passes the trigger through pgtrigger.ignore; tests
-    that prove the log is append-only run in ordinary transactions."""
-    import pgtrigger
-    from django.db.backends.base.operations import BaseDatabaseOperations
-
-    flush = BaseDatabaseOperations.execute_sql_flush
-
-    def execute_sql_flush(self, sql_list):
-        with pgtrigger.ignore("consultations.AccessRecord:refuse_truncate"):
-            return flush(self, sql_list)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(BaseDatabaseOperations, "execute_sql_flush", execute_sql_flush)
-        yield
-
-
 @pytest.fixture(autouse=True)
 def _portal_test_settings(settings, tmp_path):
     settings.STORAGES = {
@@ -74,6 +54,54 @@ def _portal_test_settings(settings, tmp_path):
     settings.CSRF_COOKIE_SECURE = False
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.PORTAL_SITE_URL = "http://portal.test"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """allauth keeps used authenticator codes in the cache: one test's sign-in
+    must not make the next test's code look reused."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_truncate_guards():
+    """Append-only tables refuse TRUNCATE (a statement trigger); the flush that
+    empties the database after each transactional test is the one TRUNCATE
+    allowed, through pgtrigger.ignore on exactly those triggers."""
+    import pgtrigger
+    from django.test import TransactionTestCase
+
+    guards = [
+        f"{model._meta.label}:{trigger.name}"
+        for model, trigger in pgtrigger.registered()
+        if trigger.operation == pgtrigger.Truncate
+    ]
+    original = TransactionTestCase._fixture_teardown
+
+    def teardown(self):
+        with pgtrigger.ignore(*guards):
+            original(self)
+
+    TransactionTestCase._fixture_teardown = teardown
+    yield
+    TransactionTestCase._fixture_teardown = original
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin client, signed in the one way staff sign in
+    (its force_login would be refused: no second factor)."""
+    from django.test import Client
+
+    from tests.staff import PASSWORD, signed_in
+
+    admin_user.set_password(PASSWORD)
+    admin_user.save()
+    return signed_in(Client(), admin_user)
 
 
 @pytest.fixture

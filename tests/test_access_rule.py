@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -42,8 +43,10 @@ RULES = {
     "consultations:request_another": PUBLIC,
     "consultations:received": PUBLIC,
     "consultations:status": PATIENT_LINK,
-    "staff:login": PUBLIC,
-    "staff:logout": PUBLIC,
+    # Signing in, the second factor, password reset (django-allauth): no
+    # patient information; what each needs of a session is allauth's own.
+    "account_*": PUBLIC,
+    "mfa_*": PUBLIC,
     "staff:home": STAFF_HOME,
     "staff:queue": QUEUE,
     "staff:my_cases": MY_CASES,
@@ -59,7 +62,7 @@ RULES = {
 
 # Views that change something are exercised with an empty POST: for someone
 # allowed that is the case page again with its errors (400), recorded.
-POSTED = {"staff:case_note", "staff:case_action", "staff:logout"}
+POSTED = {"staff:case_note", "staff:case_action", "account_logout"}
 
 ACTORS = [
     "anonymous",
@@ -91,8 +94,9 @@ PATIENT = {"first_name": "Zephyrine", "last_name": "Quillfeather", "email": "zq@
 def rule_for(name: str) -> str | None:
     if name in RULES:
         return RULES[name]
-    namespace = name.split(":", 1)[0]
-    return RULES.get(f"{namespace}:*") if ":" in name else None
+    if ":" in name:
+        return RULES.get(name.split(":", 1)[0] + ":*")
+    return RULES.get(name.split("_", 1)[0] + "_*")
 
 
 # --- Walking the resolver -----------------------------------------------------------
@@ -144,16 +148,37 @@ def world(private_root):
         "routed surgeon": routed,
         "other surgeon": surgeon("other"),
         "staff without a role": make_user("norole", is_staff=True),
-        "inactive user": make_user("inactive", is_staff=True, is_active=False),
+        "inactive user": make_user("inactive", is_staff=True),
         "administrator": administrator(),
     }
-    return {"case": case, "photo": photo, "other_case": other_case, "users": users}
+    # Each person signs in once (both factors); every request reuses the
+    # session, as a browser would. The inactive user was deactivated after
+    # signing in: their session must open nothing.
+    sessions = {actor: _session_of(user) for actor, user in users.items()}
+    users["inactive user"].is_active = False
+    users["inactive user"].save(update_fields=["is_active"])
+    return {
+        "case": case,
+        "photo": photo,
+        "other_case": other_case,
+        "users": users,
+        "sessions": sessions,
+    }
 
 
-def client_for(actor: str, world) -> Client:
+def _session_of(user) -> str:
+    return signed_in(Client(), user).cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def client_for(actor: str, world, route: Route | None = None) -> Client:
     client = Client(HTTP_USER_AGENT="walker/1.0")
-    if actor in world["users"]:
-        signed_in(client, world["users"][actor])
+    if actor not in world["users"]:
+        return client
+    user = world["users"][actor]
+    if route is not None and route.name == "account_logout" and user.is_active:
+        # Signing out ends the session: a session of its own.
+        return signed_in(client, user)
+    client.cookies[settings.SESSION_COOKIE_NAME] = world["sessions"][actor]
     return client
 
 
@@ -186,6 +211,10 @@ def values(route: Route, world, *, actor: str, missing: bool = False) -> dict:
         "id": object_id,
         "content_type_id": str(ContentType.objects.get_for_model(type(case)).pk),
         "url": "no-such-page/",
+        # allauth's emailed links (password reset), and its passkeys.
+        "uidb36": "1",
+        "key": "not-a-key",
+        "pk": "1",
     }
 
 
@@ -214,7 +243,7 @@ def test_every_url_is_classified_and_follows_its_rule_for_every_actor(world):
         rule = rule_for(route.name)
         for actor in ACTORS:
             where = f"{route.name} as {actor}"
-            client = client_for(actor, world)
+            client = client_for(actor, world, route)
             url = route.template.format(**values(route, world, actor=actor))
             before = AccessRecord.objects.count()
             response = request(client, route, url)
@@ -222,6 +251,7 @@ def test_every_url_is_classified_and_follows_its_rule_for_every_actor(world):
             assert response.status_code < 500, where
 
             if rule == PUBLIC:
+                assert_no_patient_information(response, where)
                 assert not records, where
                 continue
             if rule == PATIENT_LINK:
@@ -253,7 +283,7 @@ def test_every_url_is_classified_and_follows_its_rule_for_every_actor(world):
                     missing_url = route.template.format(
                         **values(route, world, actor=actor, missing=True)
                     )
-                    missing = request(client_for(actor, world), route, missing_url)
+                    missing = request(client_for(actor, world, route), route, missing_url)
                     assert (missing.status_code, missing.content) == (
                         response.status_code,
                         response.content,

@@ -50,8 +50,8 @@ def test_the_status_page_reply_form_with_errors(client, coordinator_user):
 
 
 def test_staff_sign_in_with_errors(client):
-    response = client.post(reverse("staff:login"), {"username": "", "password": ""})
-    assert_all_references_exist(response, must_describe="id_username_error")
+    response = client.post(reverse("account_login"), {"login": "", "password": ""})
+    assert_all_references_exist(response, must_describe="id_login_error")
 
 
 def test_queue_filters_with_errors(client, coordinator_user):

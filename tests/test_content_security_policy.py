@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", ["/", reverse("staff:login")])
+@pytest.mark.parametrize("url", ["/", reverse("account_login")])
 def test_pages_carry_a_self_only_policy(client, url):
     policy = client.get(url)["Content-Security-Policy"]
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))

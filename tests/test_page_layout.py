@@ -195,7 +195,7 @@ def test_staff_pages(visitor, axe_script, coordinator_user, surgeon_user):
         version=None,
     )
 
-    page.goto(reverse("staff:login"))
+    page.goto(reverse("account_login"))
     check(page, axe_script, "staff-login", width)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()

@@ -14,7 +14,7 @@ from consultations.models import AccessRecord
 from tests.factories import ConsultationRequestFactory
 from tests.images import image_bytes
 from tests.photos import stored_photo
-from tests.staff import coordinator, make_user, signed_in, surgeon
+from tests.staff import PASSWORD, coordinator, make_user, signed_in, surgeon
 from uploads.models import Photo, ProcessingStatus
 from uploads.services import photo_mark_failed, photo_process
 
@@ -36,7 +36,7 @@ def allowed():
 @pytest.fixture
 def outsider():
     # Staff, signed in, but without the right to see photos.
-    return User.objects.create_user("outsider", password="x" * 16, is_staff=True)
+    return User.objects.create_user("outsider", password=PASSWORD, is_staff=True)
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def test_anonymous_users_are_sent_to_sign_in_and_nothing_is_recorded(client, rea
     response = client.get(url(ready_photo.id))
 
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("staff:login"))
+    assert response["Location"].startswith(reverse("account_login"))
     assert "next=" in response["Location"]
     assert AccessRecord.objects.count() == 0
 
@@ -217,7 +217,7 @@ def test_on_s3_without_permission_there_is_no_url(client, outsider, s3_bucket):
 
 
 def test_the_photo_admin_shows_the_state_but_never_the_image(client, ready_photo):
-    admin = User.objects.create_superuser("admin", password="x" * 16)
+    admin = User.objects.create_superuser("admin", password=PASSWORD)
     signed_in(client, admin)
 
     page = client.get(reverse("admin:uploads_photo_change", args=[ready_photo.pk]))

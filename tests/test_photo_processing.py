@@ -11,7 +11,7 @@ from storages.backends.s3 import S3Storage
 from consultations.models import ConsultationRequest
 from tests.images import fixture_bytes, image_bytes, jpeg_upload
 from tests.photos import assert_no_metadata, stored_photo
-from tests.staff import signed_in
+from tests.staff import PASSWORD, signed_in
 from tests.submission import submit
 from uploads.models import Photo, ProcessingStatus, Rendition
 from uploads.services import RetryableStorageError, photo_process
@@ -483,7 +483,7 @@ def test_the_admin_action_processes_failed_photos_again(
 
     failed = stored_photo(image_bytes("JPEG", (64, 48)))
     photo_mark_failed(photo_id=failed.id, reason="Storage was unavailable (OSError).")
-    signed_in(client, User.objects.create_superuser("admin", password="x" * 16))
+    signed_in(client, User.objects.create_superuser("admin", password=PASSWORD))
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

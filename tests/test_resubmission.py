@@ -175,7 +175,7 @@ def test_a_refused_reply_is_shown_again_with_the_answer(client):
 
 def test_a_refused_staff_post_gets_the_portals_page(client):
     refused = Client(enforce_csrf_checks=True).post(
-        reverse("staff:login"), {"username": "x", "password": "y"}
+        reverse("account_login"), {"login": "x", "password": "y"}
     )
     page = refused.content.decode()
     assert refused.status_code == 403
