@@ -55,6 +55,8 @@ def production_env(*, base: Path, redis_url: str, url: str, secret_key: str) -> 
         DJANGO_DEBUG="false",
         DJANGO_ALLOWED_HOSTS="localhost",
         DJANGO_STATIC_ROOT=str(base / "static"),
+        # Two web processes share the record of used authenticator codes.
+        PORTAL_CACHE_URL=redis_url,
         # The status-link tokens the tests make must verify in the server.
         DJANGO_SECRET_KEY=secret_key,
         PYTHONUNBUFFERED="1",
