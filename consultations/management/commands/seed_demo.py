@@ -53,7 +53,7 @@ class Command(BaseCommand):
         self.stdout.write("\n".join(lines))
         self.stdout.write(
             "  Second factor: add the key to an authenticator app, or run\n"
-            "    .venv/bin/python manage.py demo_code coordinator\n"
+            "    DJANGO_DEBUG=true .venv/bin/python manage.py demo_code coordinator\n"
             "  for the current six-digit code (each code works once; a recovery code too)."
         )
 
