@@ -1,13 +1,14 @@
 import secrets
 import uuid
 
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
+
+from common.append_only import append_only_triggers
 
 # No 0/O or 1/I: a reference is read aloud over the phone and typed by hand.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -292,18 +293,7 @@ class AccessRecord(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["case_id", "created_at"], name="access_case_created")]
-        triggers = [
-            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
-            # TRUNCATE skips row triggers: a statement trigger of its own. The
-            # test suite's flush passes it through pgtrigger.ignore (tests/conftest.py).
-            pgtrigger.Trigger(
-                name="refuse_truncate",
-                level=pgtrigger.Statement,
-                when=pgtrigger.Before,
-                operation=pgtrigger.Truncate,
-                func="RAISE EXCEPTION 'pgtrigger: the access log is append-only'; RETURN NULL;",
-            ),
-        ]
+        triggers = append_only_triggers("the access log")
 
     def __str__(self) -> str:
         # Ids only: this string ends up in admin messages.

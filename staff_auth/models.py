@@ -5,8 +5,9 @@ stranger typed), the client's address and user agent, never a password or
 anything about a patient. Rows are append-only in PostgreSQL (see Meta).
 """
 
-import pgtrigger
 from django.db import models
+
+from common.append_only import append_only_triggers
 
 
 class SecurityEvent(models.Model):
@@ -36,24 +37,7 @@ class SecurityEvent(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["kind", "user_id", "at"])]
-        triggers = [
-            pgtrigger.Protect(
-                name="append_only",
-                operation=pgtrigger.Update | pgtrigger.Delete,
-            ),
-            # TRUNCATE fires statement triggers only. The test suite's flush
-            # between transactional tests passes it with pgtrigger.ignore
-            # (tests/conftest.py); the application never does.
-            # pgtrigger's Protect has no statement-level TRUNCATE; a plain
-            # trigger does, and still honours pgtrigger.ignore.
-            pgtrigger.Trigger(
-                name="refuse_truncate",
-                operation=pgtrigger.Truncate,
-                level=pgtrigger.Statement,
-                when=pgtrigger.Before,
-                func="RAISE EXCEPTION 'security events are append-only: no TRUNCATE';",
-            ),
-        ]
+        triggers = append_only_triggers("the security event log")
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.username or '-'} {self.at:%Y-%m-%d %H:%M}"
