@@ -41,10 +41,11 @@ class NotificationAdmin(ReadOnlyAdmin):
         "updated_at",
         "next_attempt_at",
         "claimed_until",
+        "handed_over_at",
         "sent_at",
     ]
     readonly_fields = fields
-    actions = ["retry_now"]
+    actions = ["retry_now", "send_again_maybe_duplicate"]
 
     @admin.display(description="recipient")
     def recipient_label(self, obj: Notification) -> str:
@@ -52,9 +53,31 @@ class NotificationAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Retry now (failed notifications)")
     def retry_now(self, request, queryset) -> None:
-        failed = list(queryset.filter(status=NotificationStatus.FAILED))
-        count = notifications_retry(notification_ids=[n.pk for n in failed])
-        for notification in failed:
+        count = self._queue_again(request, queryset, NotificationStatus.FAILED)
+        self.message_user(request, f"{count} failed notification(s) queued again.", messages.INFO)
+        uncertain = queryset.filter(status=NotificationStatus.UNCERTAIN).count()
+        if uncertain:
+            self.message_user(
+                request,
+                f"{uncertain} maybe-sent notification(s) left alone: they may already have "
+                'arrived. Check with the recipient, then use "Send again".',
+                messages.WARNING,
+            )
+
+    @admin.action(description="Send again (maybe-sent notifications: may arrive twice)")
+    def send_again_maybe_duplicate(self, request, queryset) -> None:
+        # Its own action, named for the risk, so a bulk "retry now" never duplicates.
+        count = self._queue_again(request, queryset, NotificationStatus.UNCERTAIN)
+        self.message_user(
+            request,
+            f"{count} maybe-sent notification(s) sent again: the recipient may get them twice.",
+            messages.WARNING,
+        )
+
+    def _queue_again(self, request, queryset, status: str) -> int:
+        rows = list(queryset.filter(status=status))
+        count = notifications_retry(notification_ids=[n.pk for n in rows], statuses=[status])
+        for notification in rows:
             # Admin actions write no LogEntry by themselves.
             self.log_change(request, notification, "Queued again.")
-        self.message_user(request, f"{count} failed notification(s) queued again.", messages.INFO)
+        return count

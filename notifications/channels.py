@@ -2,18 +2,27 @@
 
 A transport raises ``TransportError`` when a send failed, saying whether
 trying again later can help (a server that is down) or not (an address the
-server refuses), and ``RecipientGone`` when there is nobody to send to any
-more (a deactivated user, a webhook switched off). Adding SMS is one more
+server refuses), or that the outcome is unknown (``uncertain``: the message
+was handed over and no answer came back, so it may have arrived), and
+``RecipientGone`` when there is nobody to send to any more (a deactivated
+user, a webhook switched off).
+
+``send(notification, handing_over)`` calls ``handing_over()`` once everything
+that cannot deliver anything is done (rendering, connecting, logging in) and
+just before the message leaves: the caller records that moment durably, so a
+worker lost after it is known to have maybe sent. Adding SMS is one more
 class here and one entry in ``CHANNELS``; callers do not change.
 """
 
+import contextlib
 import json
 import smtplib
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 
 from .content import email_render, webhook_payload
 from .models import Channel, Notification, RecipientKind
@@ -22,10 +31,11 @@ from .models import Channel, Notification, RecipientKind
 class TransportError(Exception):
     """A send failed. The message must carry no PHI: it is stored and logged."""
 
-    def __init__(self, message: str, *, retryable: bool = True):
+    def __init__(self, message: str, *, retryable: bool = True, uncertain: bool = False):
         super().__init__(message)
         self.message = message
-        self.retryable = retryable
+        self.retryable = retryable and not uncertain
+        self.uncertain = uncertain
 
 
 class RecipientGone(Exception):
@@ -33,7 +43,7 @@ class RecipientGone(Exception):
 
 
 class Transport:
-    def send(self, notification: Notification) -> None:
+    def send(self, notification: Notification, handing_over: Callable[[], None]) -> None:
         raise NotImplementedError
 
 
@@ -58,7 +68,7 @@ def email_address_for(notification: Notification) -> str:
 class EmailTransport(Transport):
     """Django's email backend: SMTP, or any provider chosen by settings."""
 
-    def send(self, notification: Notification) -> None:
+    def send(self, notification: Notification, handing_over: Callable[[], None]) -> None:
         address = email_address_for(notification)
         content = email_render(notification)
         message = EmailMultiAlternatives(
@@ -69,27 +79,54 @@ class EmailTransport(Transport):
             headers={"X-Portal-Notification": str(notification.pk)},
         )
         message.attach_alternative(content.html, "text/html")
+        connection = get_connection()
         try:
-            message.send()
+            # Connecting, TLS and login deliver nothing: any error here is
+            # proof the message did not go, so it is retried.
+            connection.open()
         except smtplib.SMTPResponseException as error:
-            # 4xx: try later; 5xx: the server refuses this message for good.
-            raise TransportError(
-                f"SMTP {error.smtp_code}", retryable=not 500 <= error.smtp_code < 600
-            ) from error
-        except smtplib.SMTPRecipientsRefused as error:
-            codes = sorted({code for code, _ in error.recipients.values()})
-            raise TransportError(
-                f"SMTP recipient refused {codes}", retryable=all(c < 500 for c in codes)
-            ) from error
+            raise TransportError(f"SMTP {error.smtp_code} on connect") from error
         except (smtplib.SMTPException, OSError) as error:
-            # Connection refused or dropped, timeouts, TLS trouble.
             raise TransportError(type(error).__name__) from error
+        try:
+            handing_over()
+            _send_handed_over(connection, message)
+        finally:
+            _close_quietly(connection)
+
+
+def _send_handed_over(connection, message: EmailMultiAlternatives) -> None:
+    try:
+        connection.send_messages([message])
+    except smtplib.SMTPResponseException as error:
+        # A reply to MAIL, RCPT or DATA refused the message: nothing was
+        # delivered. 4xx: try later; 5xx: refused for good.
+        raise TransportError(
+            f"SMTP {error.smtp_code}", retryable=not 500 <= error.smtp_code < 600
+        ) from error
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = sorted({code for code, _ in error.recipients.values()})
+        raise TransportError(
+            f"SMTP recipient refused {codes}", retryable=all(c < 500 for c in codes)
+        ) from error
+    except (smtplib.SMTPException, OSError) as error:
+        # A timeout or a dropped connection once the conversation is under
+        # way: the server may have taken the message before it went quiet
+        # (a late "250" after DATA), so trying again could send it twice.
+        message = f"{type(error).__name__} after hand-over"
+        raise TransportError(message, uncertain=True) from error
+
+
+def _close_quietly(connection) -> None:
+    """QUIT may fail on a connection that already broke; the outcome is known by now."""
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        connection.close()
 
 
 class WebhookTransport(Transport):
     """POSTs ``{"event", "reference", "link", "text"}`` as JSON to the staff chat."""
 
-    def send(self, notification: Notification) -> None:
+    def send(self, notification: Notification, handing_over: Callable[[], None]) -> None:
         url = settings.PORTAL_STAFF_WEBHOOK_URL
         if not url:
             raise RecipientGone("PORTAL_STAFF_WEBHOOK_URL is not set")
@@ -99,16 +136,26 @@ class WebhookTransport(Transport):
         request = urllib.request.Request(  # noqa: S310 - scheme checked above
             url, data=body, method="POST", headers={"Content-Type": "application/json"}
         )
+        handing_over()
         try:
             with urllib.request.urlopen(  # noqa: S310
                 request, timeout=settings.PORTAL_STAFF_WEBHOOK_TIMEOUT
-            ) as response:
-                response.read(1024)
+            ):
+                # A 2xx status arrived: delivered, whatever the body says.
+                pass
         except urllib.error.HTTPError as error:
             retryable = error.code >= 500 or error.code in (408, 429)
             raise TransportError(f"webhook HTTP {error.code}", retryable=retryable) from error
-        except (urllib.error.URLError, OSError) as error:
+        except urllib.error.URLError as error:
+            # urllib wraps errors while connecting or sending the request:
+            # the request did not reach the server whole, so nothing happened.
             raise TransportError(f"webhook {type(error).__name__}") from error
+        except OSError as error:
+            # No answer after the whole request went (a timeout or a dropped
+            # connection while waiting for the status): it may have been posted.
+            raise TransportError(
+                f"webhook {type(error).__name__} after hand-over", uncertain=True
+            ) from error
 
 
 CHANNELS: dict[str, type[Transport]] = {

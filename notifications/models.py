@@ -41,6 +41,10 @@ class NotificationStatus(models.TextChoices):
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+    # The message was handed to the server but no answer came back (a timeout
+    # or a dropped connection after the hand-over, or a worker lost before it
+    # recorded the answer): it may have arrived. Never re-sent by itself.
+    UNCERTAIN = "uncertain", "Maybe sent (check)"
     CANCELLED = "cancelled", "Cancelled"
 
 
@@ -73,6 +77,10 @@ class Notification(models.Model):
     # While sending: the worker's lease; after it the sweep may take the row over.
     claimed_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Committed just before the message is handed to the server, cleared by
+    # each new claim: a "sending" row whose lease ran out with this set may
+    # have been delivered, so the sweep marks it uncertain instead of re-sending.
+    handed_over_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -2,7 +2,11 @@
 
 from .models import Notification, NotificationStatus
 
+# Both need someone to look: failed ones were never delivered; uncertain ones
+# may have been (staff check with the recipient before sending again).
+NEEDS_A_LOOK = [NotificationStatus.FAILED, NotificationStatus.UNCERTAIN]
+
 
 def notifications_failed_count() -> int:
-    """Notifications that gave up and need someone to look (shown on staff pages)."""
-    return Notification.objects.filter(status=NotificationStatus.FAILED).count()
+    """Failed or maybe-sent notifications (shown on staff pages)."""
+    return Notification.objects.filter(status__in=NEEDS_A_LOOK).count()

@@ -1,28 +1,34 @@
 """The outbox: record notifications, deliver them, sweep up stragglers.
 
-Delivery semantics: at least once, with a lease. Sending one row goes:
+Delivery semantics: at least once while nothing can have gone out, at most
+once as soon as something may have. Sending one row goes:
 
 1. claim, in a short transaction: lock the row (``select_for_update`` with
    ``skip_locked``), and only if it is due (pending and its retry time has
-   come, or sending with an expired lease) mark it ``sending`` with
-   ``claimed_until = now + PORTAL_NOTIFY_CLAIM_SECONDS`` and count the attempt;
-2. send, outside any transaction, as the last thing before
-3. recording the outcome: ``sent``; or ``pending`` again with an exponential
-   back-off; or ``failed`` once attempts run out (or the error says retrying
-   cannot help); or ``cancelled`` when there is no recipient any more.
+   come, or sending with an expired lease and never handed over) mark it
+   ``sending`` with ``claimed_until = now + PORTAL_NOTIFY_CLAIM_SECONDS`` and
+   count the attempt;
+2. prepare outside any transaction (render, connect, log in), then commit
+   ``handed_over_at`` and hand the message over;
+3. record the outcome: ``sent``; or ``pending`` again with an exponential
+   back-off when the error proves nothing went (refused connection, a 4xx
+   reply); ``failed`` once attempts run out or the error says retrying cannot
+   help; ``uncertain`` when the message was handed over and no answer came
+   (a timeout after DATA); ``cancelled`` when there is no recipient any more.
+   This update is retried on a fresh database connection before giving up.
 
 A second delivery of the same row (a duplicate task, a redelivered message,
 two workers racing) finds it locked or not due and does nothing. A worker
-that dies mid-delivery leaves the row ``sending``; nobody touches it until its
-lease expires, then the sweep publishes it again and it is sent. The lease
-is longer than any send can take (EMAIL_TIMEOUT, the webhook timeout, the
-task time limit), so a slow but live worker is never doubled.
-
-The one window where a message can go out twice is a crash after the mail
-server accepted it and before step 3 committed (milliseconds). We prefer a
-rare duplicate "new request" email to a lost one; at-most-once would instead
-strand such rows. Task arguments are row ids only: nothing about the patient
-ever enters the broker.
+that dies before the hand-over leaves the row ``sending``; after its lease
+the sweep publishes it again and it is sent. A worker that dies (or loses
+the database) after the hand-over leaves ``handed_over_at`` set: the sweep
+marks the row ``uncertain`` instead, because its message may be in an inbox.
+Uncertain rows are never re-sent by themselves: staff see them beside the
+failed ones and decide (the admin's "send again" warns it may duplicate).
+The lease is longer than any send can take (EMAIL_TIMEOUT, the webhook
+timeout, the task time limit), so a slow but live worker is never doubled.
+Task arguments are row ids only: nothing about the patient ever enters the
+broker.
 """
 
 import datetime
@@ -33,7 +39,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -163,8 +169,13 @@ def retry_delay(attempts: int) -> float:
 
 def _due(now: datetime.datetime) -> Q:
     return Q(status=NotificationStatus.PENDING, next_attempt_at__lte=now) | Q(
-        status=NotificationStatus.SENDING, claimed_until__lt=now
+        status=NotificationStatus.SENDING, claimed_until__lt=now, handed_over_at__isnull=True
     )
+
+
+def _lost_after_hand_over(now: datetime.datetime) -> Q:
+    """Rows whose worker handed the message over and never recorded the answer."""
+    return Q(status=NotificationStatus.SENDING, claimed_until__lt=now, handed_over_at__isnull=False)
 
 
 def _claim(notification_id: int) -> Notification | None:
@@ -188,14 +199,35 @@ def _claim(notification_id: int) -> Notification | None:
         row.status = NotificationStatus.SENDING
         row.attempts += 1
         row.claimed_until = now + datetime.timedelta(seconds=settings.PORTAL_NOTIFY_CLAIM_SECONDS)
-        row.save(update_fields=["status", "attempts", "claimed_until", "updated_at"])
+        row.handed_over_at = None
+        row.save(
+            update_fields=["status", "attempts", "claimed_until", "handed_over_at", "updated_at"]
+        )
     return row
+
+
+def _update_on_a_live_connection(notification_id: int, **fields) -> None:
+    """Write outside any transaction, once more on a fresh connection if the
+    database connection was lost (a failover, a restarted server, a killed
+    backend). If that fails too the row keeps its lease and the sweep settles it."""
+    for last_try in (False, True):
+        try:
+            Notification.objects.filter(pk=notification_id).update(**fields)
+            return
+        except (OperationalError, InterfaceError):
+            if last_try:
+                raise
+            logger.warning(
+                "notification update lost its connection, retrying id=%s", notification_id
+            )
+            # Drops the broken connection; the next query opens a new one.
+            close_old_connections()
 
 
 def _finish(row: Notification, **fields) -> None:
     fields["claimed_until"] = None
     fields["updated_at"] = timezone.now()
-    Notification.objects.filter(pk=row.pk).update(**fields)
+    _update_on_a_live_connection(row.pk, **fields)
 
 
 def notification_deliver(*, notification_id: int) -> DeliveryResult:
@@ -206,47 +238,65 @@ def notification_deliver(*, notification_id: int) -> DeliveryResult:
         return DeliveryResult(status="skipped")
     row = Notification.objects.select_related("consultation", "recipient_user").get(pk=row.pk)
     ref = row.consultation.reference
+    handed_over = False
+
+    def hand_over() -> None:
+        nonlocal handed_over
+        _update_on_a_live_connection(row.pk, handed_over_at=timezone.now())
+        handed_over = True
+
     try:
-        transport_for(row.channel).send(row)
+        transport_for(row.channel).send(row, hand_over)
     except RecipientGone as gone:
         _finish(row, status=NotificationStatus.CANCELLED, last_error=str(gone)[:300])
         logger.info("notification cancelled id=%s ref=%s: %s", row.pk, ref, gone)
         return DeliveryResult(status=NotificationStatus.CANCELLED)
+    except TransportError as error:
+        if error.uncertain:
+            return _maybe_sent(row, ref, error.message)
+        return _failed(row, ref, error.message, retryable=error.retryable)
     except Exception as error:
-        if isinstance(error, TransportError):
-            message, retryable = error.message, error.retryable
-        else:
-            # Type only: an unexpected error's text may quote an address.
-            message, retryable = type(error).__name__, True
-        if retryable and row.attempts < settings.PORTAL_NOTIFY_MAX_ATTEMPTS:
-            delay = retry_delay(row.attempts)
-            _finish(
-                row,
-                status=NotificationStatus.PENDING,
-                last_error=message[:300],
-                next_attempt_at=timezone.now() + datetime.timedelta(seconds=delay),
-            )
-            logger.warning(
-                "notification send failed id=%s ref=%s attempt=%s error=%s retry_in=%ss",
-                row.pk,
-                ref,
-                row.attempts,
-                message,
-                delay,
-            )
-            return DeliveryResult(status=NotificationStatus.PENDING, retry_in=delay)
-        _finish(row, status=NotificationStatus.FAILED, last_error=message[:300])
-        logger.error(
-            "notification failed id=%s ref=%s attempts=%s error=%s",
+        # Type only: an unexpected error's text may quote an address.
+        if handed_over:
+            # A backend we do not know failed after taking the message.
+            return _maybe_sent(row, ref, f"{type(error).__name__} after hand-over")
+        return _failed(row, ref, type(error).__name__, retryable=True)
+    _finish(row, status=NotificationStatus.SENT, sent_at=timezone.now(), last_error="")
+    logger.info("notification sent id=%s ref=%s event=%s", row.pk, ref, row.event)
+    return DeliveryResult(status=NotificationStatus.SENT)
+
+
+def _maybe_sent(row: Notification, ref: str, message: str) -> DeliveryResult:
+    """Handed over with no answer: never re-sent by itself, staff decide."""
+    _finish(row, status=NotificationStatus.UNCERTAIN, last_error=message[:300])
+    logger.error("notification maybe sent, not retried id=%s ref=%s error=%s", row.pk, ref, message)
+    return DeliveryResult(status=NotificationStatus.UNCERTAIN)
+
+
+def _failed(row: Notification, ref: str, message: str, *, retryable: bool) -> DeliveryResult:
+    """A send that certainly delivered nothing: retry later, or give up."""
+    if retryable and row.attempts < settings.PORTAL_NOTIFY_MAX_ATTEMPTS:
+        delay = retry_delay(row.attempts)
+        _finish(
+            row,
+            status=NotificationStatus.PENDING,
+            last_error=message[:300],
+            next_attempt_at=timezone.now() + datetime.timedelta(seconds=delay),
+        )
+        logger.warning(
+            "notification send failed id=%s ref=%s attempt=%s error=%s retry_in=%ss",
             row.pk,
             ref,
             row.attempts,
             message,
+            delay,
         )
-        return DeliveryResult(status=NotificationStatus.FAILED)
-    _finish(row, status=NotificationStatus.SENT, sent_at=timezone.now(), last_error="")
-    logger.info("notification sent id=%s ref=%s event=%s", row.pk, ref, row.event)
-    return DeliveryResult(status=NotificationStatus.SENT)
+        return DeliveryResult(status=NotificationStatus.PENDING, retry_in=delay)
+    _finish(row, status=NotificationStatus.FAILED, last_error=message[:300])
+    logger.error(
+        "notification failed id=%s ref=%s attempts=%s error=%s", row.pk, ref, row.attempts, message
+    )
+    return DeliveryResult(status=NotificationStatus.FAILED)
 
 
 # --- Sweep and manual retry -------------------------------------------------------
@@ -255,8 +305,18 @@ def notification_deliver(*, notification_id: int) -> DeliveryResult:
 def notifications_sweep(*, limit: int = 500) -> list[int]:
     """Publish rows that should have been sent by now: pending rows due for a
     while (their task was never published, or got lost) and rows whose
-    sender's lease expired (the worker died). Run by Celery beat."""
+    sender's lease expired before it handed the message over (the worker
+    died). Rows whose lease expired after the hand-over may have been
+    delivered: they become uncertain, never re-sent. Run by Celery beat."""
     now = timezone.now()
+    lost = Notification.objects.filter(_lost_after_hand_over(now)).update(
+        status=NotificationStatus.UNCERTAIN,
+        claimed_until=None,
+        last_error="no answer recorded after hand-over",
+        updated_at=now,
+    )
+    if lost:
+        logger.error("notification sweep: %s maybe sent, marked uncertain", lost)
     stale = now - datetime.timedelta(seconds=settings.PORTAL_NOTIFY_SWEEP_AFTER_SECONDS)
     ids = list(
         Notification.objects.filter(
@@ -272,12 +332,17 @@ def notifications_sweep(*, limit: int = 500) -> list[int]:
     return ids
 
 
-def notifications_retry(*, notification_ids: Iterable[int]) -> int:
-    """Give failed rows a fresh set of attempts now (admin's "retry now")."""
+def notifications_retry(
+    *, notification_ids: Iterable[int], statuses: Iterable[str] = (NotificationStatus.FAILED,)
+) -> int:
+    """Give failed rows a fresh set of attempts now (admin's "retry now").
+
+    Uncertain rows only when asked for by name: their message may already be
+    in the inbox, and sending again may duplicate it (the admin says so)."""
     with transaction.atomic():
         ids = list(
             Notification.objects.select_for_update()
-            .filter(pk__in=list(notification_ids), status=NotificationStatus.FAILED)
+            .filter(pk__in=list(notification_ids), status__in=list(statuses))
             .values_list("pk", flat=True)
         )
         Notification.objects.filter(pk__in=ids).update(

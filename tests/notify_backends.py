@@ -12,7 +12,7 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 class DownBackend(LocmemBackend):
     """A mail server that cannot be reached."""
 
-    def send_messages(self, messages):
+    def open(self):
         raise ConnectionRefusedError(111, "Connection refused")
 
 
@@ -32,17 +32,18 @@ class SlowBackend(LocmemBackend):
 
 
 class BlockingFileBackend(FileBackend):
-    """The file backend, but it hangs while the marker file exists.
+    """The file backend, but it hangs while connecting as long as the marker
+    file exists (a mail server slow to greet).
 
     Lets a test SIGKILL a worker in the middle of a delivery: the backend
-    writes ``<marker>.started`` and waits, before any message is written.
+    writes ``<marker>.started`` and waits, before the message is handed over.
     """
 
-    def send_messages(self, messages):
+    def open(self):
         marker = Path(os.environ["PORTAL_TEST_MAIL_BLOCK_MARKER"])
         if marker.exists():
             marker.with_suffix(".started").write_text(str(os.getpid()))
             deadline = time.monotonic() + 60
             while marker.exists() and time.monotonic() < deadline:
                 time.sleep(0.05)
-        return super().send_messages(messages)
+        return super().open()

@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -124,6 +125,7 @@ class Hook:
     def __init__(self):
         self.bodies: list[dict] = []
         self.status = 200
+        self.answer_after = 0.0
 
 
 @pytest.fixture
@@ -134,6 +136,7 @@ def hook(settings):
         def do_POST(self):  # noqa: N802
             length = int(self.headers["Content-Length"])
             received.bodies.append(json.loads(self.rfile.read(length)))
+            time.sleep(received.answer_after)
             self.send_response(received.status)
             self.end_headers()
 
@@ -176,9 +179,24 @@ def test_webhook_errors_say_whether_retrying_helps(consultation, hook, status, r
         consultation=consultation, event=Event.REQUEST_SUBMITTED, channel=Channel.WEBHOOK
     )
     with pytest.raises(TransportError) as raised:
-        WebhookTransport().send(row)
+        WebhookTransport().send(row, lambda: None)
     assert raised.value.retryable is retryable
     assert raised.value.message == f"webhook HTTP {status}"
+
+
+def test_a_webhook_that_answers_after_the_timeout_is_maybe_sent_not_retried(
+    consultation, hook, settings, django_capture_on_commit_callbacks
+):
+    # The chat got the post; its answer comes after our timeout.
+    hook.answer_after = 2
+    settings.PORTAL_STAFF_WEBHOOK_TIMEOUT = 1
+    settings.PORTAL_NOTIFY_RETRY_BASE_SECONDS = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_request_submitted(consultation)
+    row = Notification.objects.get(channel=Channel.WEBHOOK)
+    assert (row.status, row.attempts) == (NotificationStatus.UNCERTAIN, 1)
+    assert row.last_error == "webhook TimeoutError after hand-over"
+    assert len(hook.bodies) == 1
 
 
 def test_an_unreachable_webhook_is_retried(
