@@ -4,12 +4,15 @@ Each test talks to a real SMTP server on a local port (tests/smtp_server.py)
 through Django's SMTP backend, and breaks it the way the drills did.
 """
 
+import os
+import signal
 import time
 
 import psycopg
 import pytest
 from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from notifications.models import Event, Notification, NotificationStatus
 from notifications.selectors import notifications_failed_count
@@ -17,11 +20,13 @@ from notifications.services import (
     Recipient,
     notification_deliver,
     notification_enqueue,
+    notifications_publish,
     notifications_retry,
     notifications_sweep,
 )
-from tests.conftest import free_port
+from tests.conftest import free_port, start_worker, stop_worker, worker_env
 from tests.factories import ConsultationRequestFactory
+from tests.notify_support import wait_for
 from tests.smtp_server import SMTPServer
 
 
@@ -181,3 +186,38 @@ def test_staff_see_a_maybe_sent_row_and_send_it_again_only_on_purpose(
     assert "may get them twice" in sent.content.decode()
     row.refresh_from_db()
     assert row.status == NotificationStatus.SENT and len(server.messages) == 2
+
+
+@pytest.mark.worker
+def test_a_worker_lost_after_the_hand_over_is_not_sent_twice(
+    smtp, celery_app_on_broker, redis_url, transactional_db, private_root, tmp_path
+):
+    workers = []
+    # The relay takes the message, then the worker dies before it hears "250":
+    # its final update never happens, as when the database is gone for good.
+    server = smtp(on_message=lambda: os.kill(workers[0].pid, signal.SIGKILL))
+    env = worker_env(redis_url=redis_url, mail_dir=tmp_path, private_root=private_root)
+    env.update(EMAIL_URL=f"smtp://127.0.0.1:{server.port}", PORTAL_NOTIFY_CLAIM_SECONDS="3")
+    workers.append(start_worker(app=celery_app_on_broker, env=env, log_path=tmp_path / "w1.log"))
+    try:
+        row = enqueue_confirmation()
+        wait_for(lambda: workers[0].poll() is not None, what="the worker to die")
+        row.refresh_from_db()
+        assert row.status == NotificationStatus.SENDING and row.handed_over_at is not None
+
+        second = start_worker(app=celery_app_on_broker, env=env, log_path=tmp_path / "w2.log")
+        workers.append(second)
+        wait_for(lambda: timezone.now() > row.claimed_until, what="the lease to expire")
+        # A redelivery of the lost task reaches the live worker, then the sweep
+        # runs: neither sends it again.
+        assert notifications_publish(notification_ids=[row.pk]) == 1
+        time.sleep(1.5)
+        assert notifications_sweep() == []
+        time.sleep(1)
+    finally:
+        for worker in workers:
+            stop_worker(worker)
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (NotificationStatus.UNCERTAIN, 1)
+    assert row.last_error == "no answer recorded after hand-over"
+    assert len(server.messages) == 1
