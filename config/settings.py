@@ -204,6 +204,17 @@ PORTAL_PRIVACY_NOTICE_VERSION = env.str("PORTAL_PRIVACY_NOTICE_VERSION", default
 PHONENUMBER_DEFAULT_REGION = env.str("PORTAL_PHONE_REGION", default="US")
 PORTAL_MIN_AGE = 18
 
+# The public form: posts per client address (django-ratelimit's "count/period",
+# e.g. "10/h"), counted in the shared cache; beyond it the form is shown again
+# with a 429 and what was typed. A patient fixing a few mistakes stays far below.
+PORTAL_REQUEST_RATE_LIMIT = env.str("PORTAL_REQUEST_RATE_LIMIT", default="10/h")
+# Confirmation emails to one address in 24 hours; later ones are recorded but
+# held back (cancelled, with the reason staff see), so nobody can use the form
+# to flood a stranger's inbox.
+PORTAL_CONFIRMATIONS_PER_ADDRESS_PER_DAY = env.int(
+    "PORTAL_CONFIRMATIONS_PER_ADDRESS_PER_DAY", default=3
+)
+
 # --- Email ----------------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
