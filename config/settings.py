@@ -135,24 +135,32 @@ PRIVATE_FILES_ROOT = env.path("PORTAL_PRIVATE_FILES_ROOT", default=BASE_DIR / "v
 PRIVATE_URL_EXPIRY_SECONDS = env.int("PORTAL_PRIVATE_URL_EXPIRY_SECONDS", default=60)
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 
+
+def private_storage_options(env: Env, **overrides) -> dict:
+    """django-storages' S3 OPTIONS for the photos: private, encrypted, signed
+    short-lived URLs. The tests build their bucket's storage with this too."""
+    return {
+        "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME", default=""),
+        "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+        "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+        "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+        **overrides,
+        "signature_version": "s3v4",
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": env.int("PORTAL_PRIVATE_URL_EXPIRY_SECONDS", default=60),
+        "file_overwrite": False,
+        "custom_domain": None,
+        "object_parameters": {"ServerSideEncryption": "AES256"},
+    }
+
+
 if AWS_STORAGE_BUCKET_NAME:
     _private_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": AWS_STORAGE_BUCKET_NAME,
-            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
-            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
-            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
-            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
-            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
-            "signature_version": "s3v4",
-            "default_acl": None,
-            "querystring_auth": True,
-            "querystring_expire": PRIVATE_URL_EXPIRY_SECONDS,
-            "file_overwrite": False,
-            "custom_domain": None,
-            "object_parameters": {"ServerSideEncryption": "AES256"},
-        },
+        "OPTIONS": private_storage_options(env),
     }
 else:
     _private_storage = {
