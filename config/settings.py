@@ -2,27 +2,29 @@
 
 Every variable has an embedded default that runs on a bare machine (SQLite,
 private files on local disk, console email, Celery tasks run in-process).
-The README lists each variable with its default.
+With DEBUG off the portal refuses the unsafe ones (config/env.py). Any
+variable NAME may be given as NAME_FILE, a file holding the value. The README
+lists each variable with its default.
 """
 
 import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.env import Env, refuse_unsafe, unsafe_findings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+env = Env()
 if (BASE_DIR / ".env").is_file():
-    environ.Env.read_env(BASE_DIR / ".env")
+    Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env.str(
-    "DJANGO_SECRET_KEY", default="django-insecure-local-only-set-DJANGO_SECRET_KEY"
-)
+_DEFAULT_SECRET_KEY = "django-insecure-local-only-set-DJANGO_SECRET_KEY"  # noqa: S105 (refused in production)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_DEFAULT_SECRET_KEY)
 SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -52,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "consultations.middleware.RequestSizeLimitMiddleware",
@@ -132,24 +135,32 @@ PRIVATE_FILES_ROOT = env.path("PORTAL_PRIVATE_FILES_ROOT", default=BASE_DIR / "v
 PRIVATE_URL_EXPIRY_SECONDS = env.int("PORTAL_PRIVATE_URL_EXPIRY_SECONDS", default=60)
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 
+
+def private_storage_options(env: Env, **overrides) -> dict:
+    """django-storages' S3 OPTIONS for the photos: private, encrypted, signed
+    short-lived URLs. The tests build their bucket's storage with this too."""
+    return {
+        "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME", default=""),
+        "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+        "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+        "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+        **overrides,
+        "signature_version": "s3v4",
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": env.int("PORTAL_PRIVATE_URL_EXPIRY_SECONDS", default=60),
+        "file_overwrite": False,
+        "custom_domain": None,
+        "object_parameters": {"ServerSideEncryption": "AES256"},
+    }
+
+
 if AWS_STORAGE_BUCKET_NAME:
     _private_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": AWS_STORAGE_BUCKET_NAME,
-            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
-            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
-            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
-            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
-            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
-            "signature_version": "s3v4",
-            "default_acl": None,
-            "querystring_auth": True,
-            "querystring_expire": PRIVATE_URL_EXPIRY_SECONDS,
-            "file_overwrite": False,
-            "custom_domain": None,
-            "object_parameters": {"ServerSideEncryption": "AES256"},
-        },
+        "OPTIONS": private_storage_options(env),
     }
 else:
     _private_storage = {
@@ -201,6 +212,17 @@ PORTAL_PRIVACY_NOTICE_VERSION = env.str("PORTAL_PRIVACY_NOTICE_VERSION", default
 PHONENUMBER_DEFAULT_REGION = env.str("PORTAL_PHONE_REGION", default="US")
 PORTAL_MIN_AGE = 18
 
+# The public form: posts per client address (django-ratelimit's "count/period",
+# e.g. "10/h"), counted in the shared cache; beyond it the form is shown again
+# with a 429 and what was typed. A patient fixing a few mistakes stays far below.
+PORTAL_REQUEST_RATE_LIMIT = env.str("PORTAL_REQUEST_RATE_LIMIT", default="10/h")
+# Confirmation emails to one address in 24 hours; later ones are recorded but
+# held back (cancelled, with the reason staff see), so nobody can use the form
+# to flood a stranger's inbox.
+PORTAL_CONFIRMATIONS_PER_ADDRESS_PER_DAY = env.int(
+    "PORTAL_CONFIRMATIONS_PER_ADDRESS_PER_DAY", default=3
+)
+
 # --- Email ----------------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -244,7 +266,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # Every notification is a row in the database (notifications.Notification),
 # written in the same transaction as the change that caused it, and delivered
 # by a Celery task after commit. See notifications/services.py for the
-# delivery semantics (at-least-once, with a lease on the row being sent).
+# delivery semantics (retried only when nothing can have gone; at most once after
+# the hand-over to the mail server or webhook, with a lease on the row being sent).
 # Optional clinic inbox that also receives "new request" emails ("" = none).
 PORTAL_CLINIC_NOTIFY_EMAIL = env.str("PORTAL_CLINIC_NOTIFY_EMAIL", default="")
 # Chat webhook (Slack/Teams/Mattermost-style JSON POST) for staff ("" = off).
@@ -317,6 +340,16 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# `__Host-` cookies are refused by browsers unless Secure, without Domain and
+# on Path=/ (Django's defaults): no subdomain can set or shadow them.
+PORTAL_HOST_PREFIX_COOKIES = env.bool("PORTAL_HOST_PREFIX_COOKIES", default=SESSION_COOKIE_SECURE)
+if PORTAL_HOST_PREFIX_COOKIES:
+    if not SESSION_COOKIE_SECURE:
+        raise ImproperlyConfigured(
+            "PORTAL_HOST_PREFIX_COOKIES needs secure cookies (DJANGO_SECURE_COOKIES=true)."
+        )
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
@@ -328,6 +361,23 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "consultations.csrf_failure.csrf_failure"
 if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# With DEBUG off the portal will not start on a bare machine's defaults: the
+# public secret key, tasks inside the web process, mail that goes nowhere, a
+# localhost site URL. A test server names what it accepts, e.g.
+# PORTAL_ALLOW_UNSAFE=eager_tasks,local_site_url (config/env.py has the rules).
+PORTAL_ALLOW_UNSAFE = env.list("PORTAL_ALLOW_UNSAFE", default=[])
+if not DEBUG:
+    refuse_unsafe(
+        unsafe_findings(
+            secret_key=SECRET_KEY,
+            default_secret_key=_DEFAULT_SECRET_KEY,
+            broker_url=CELERY_BROKER_URL,
+            email_backend=EMAIL_BACKEND,
+            site_url=PORTAL_SITE_URL,
+        ),
+        PORTAL_ALLOW_UNSAFE,
+    )
 
 
 # Content Security Policy: pages load nothing from any other host. Photos are
@@ -351,9 +401,9 @@ def _photo_origins() -> list[str]:
     return [f"https://{host}" for host in hosts]
 
 
+# The admin is under the same policy: Django 5.2's admin loads its scripts and
+# styles from files (its data rides in data- attributes), no inline code.
 CONTENT_SECURITY_POLICY = {
-    # The admin is for administrators and uses inline scripts of its own.
-    "EXCLUDE_URL_PREFIXES": ["/admin/"],
     "DIRECTIVES": {
         "default-src": [SELF],
         "img-src": [SELF, *_photo_origins()],
@@ -364,6 +414,42 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "frame-ancestors": [NONE],
     },
+}
+
+# Browser features no page of the portal uses are switched off. The photo
+# step's file input opens the phone's own camera app, which this header does
+# not govern (`camera` is getUserMedia, which the portal never calls).
+# Passkeys (WebAuthn) stay allowed on the portal's own pages.
+PERMISSIONS_POLICY = {
+    **{
+        feature: []
+        for feature in (
+            "accelerometer",
+            "autoplay",
+            "bluetooth",
+            "browsing-topics",
+            "camera",
+            "display-capture",
+            "encrypted-media",
+            "fullscreen",
+            "geolocation",
+            "gyroscope",
+            "hid",
+            "idle-detection",
+            "local-fonts",
+            "magnetometer",
+            "microphone",
+            "midi",
+            "payment",
+            "picture-in-picture",
+            "screen-wake-lock",
+            "serial",
+            "usb",
+            "xr-spatial-tracking",
+        )
+    },
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
 }
 
 # --- Staff sign-in -------------------------------------------------------------

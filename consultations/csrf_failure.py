@@ -8,13 +8,13 @@ ten minutes of typing.
 
 import logging
 
-from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
 from .forms import ConsultationRequestForm, PatientReplyForm
 from .status_links import consultation_for_token
+from .typed import typed_values
 from .views import render_request_form, render_status_page
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     logger.warning("CSRF check failed view=%s reason=%s", view_name or "-", reason)
 
     if request.method == "POST" and view_name == "consultations:request_new":
-        form = ConsultationRequestForm(initial=_typed_values(ConsultationRequestForm, request))
+        form = ConsultationRequestForm(initial=typed_values(ConsultationRequestForm, request))
         return render_request_form(request, form, status=403, csrf_failed=True)
     if request.method == "POST" and view_name == "consultations:status":
         consultation = consultation_for_token(match.kwargs["token"])
@@ -38,18 +38,9 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
             return render_status_page(
                 request,
                 consultation,
-                typed=_typed_values(PatientReplyForm, request),
+                typed=typed_values(PatientReplyForm, request),
                 status=403,
                 csrf_failed=True,
             )
     staff = request.path_info.startswith(("/staff/", "/admin/"))
     return render(request, "403_csrf.html", {"start_path": "/staff/" if staff else "/"}, status=403)
-
-
-def _typed_values(form_class: type[forms.BaseForm], request: HttpRequest) -> dict:
-    """What the person typed and chose, read the way each widget reads it; no files."""
-    return {
-        name: field.widget.value_from_datadict(request.POST, {}, name)
-        for name, field in form_class().fields.items()
-        if not isinstance(field, forms.FileField) and name in request.POST
-    }

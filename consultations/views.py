@@ -11,6 +11,7 @@ from .case_services import consultation_patient_reply, open_information_request
 from .forms import ConsultationRequestForm, PatientReplyForm
 from .models import ConsultationRequest
 from .patient_status import patient_status, photo_counts
+from .rate_limit import limit_posts_per_address
 from .services import SubmissionFailed, consultation_submit
 from .status_links import consultation_for_token, status_path
 from .workflow import TransitionRefused
@@ -64,6 +65,7 @@ def render_request_form(
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@limit_posts_per_address
 def request_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _request_submit(request)

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 
+from consultations.models import Status
+
 from .content import email_render, webhook_payload
 from .models import Channel, Notification, RecipientKind
 
@@ -50,6 +52,10 @@ class Transport:
 def email_address_for(notification: Notification) -> str:
     kind = notification.recipient_kind
     if kind == RecipientKind.PATIENT:
+        # Checked when sending, so a confirmation still queued when staff mark
+        # the request as spam is cancelled too.
+        if notification.consultation.status == Status.SPAM:
+            raise RecipientGone("request marked as spam: the patient is not mailed")
         address = notification.consultation.email
     elif kind == RecipientKind.USER:
         user = notification.recipient_user

@@ -7,12 +7,15 @@ an ``Event`` choice (models.py, plus a migration), its three templates in
 function here.
 """
 
+import datetime
+
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.utils import timezone
 
 from consultations.models import ConsultationRequest
 
-from .models import Channel, Event, Notification
+from .models import Channel, Event, Notification, NotificationStatus, RecipientKind
 from .services import Recipient, coordinator_recipients, notification_enqueue
 
 
@@ -34,12 +37,46 @@ def notify_request_submitted(consultation: ConsultationRequest) -> list[Notifica
     """A new request: coordinators, the clinic inbox, the staff chat, and the
     patient's confirmation with the reference and private status link."""
     rows = _to_staff(consultation, Event.REQUEST_SUBMITTED)
+    if (
+        _confirmations_today(consultation.email)
+        >= settings.PORTAL_CONFIRMATIONS_PER_ADDRESS_PER_DAY
+    ):
+        return [*rows, _held_back_confirmation(consultation)]
     rows += notification_enqueue(
         consultation=consultation,
         event=Event.REQUEST_CONFIRMATION,
         recipients=[Recipient.patient()],
     )
     return rows
+
+
+HELD_BACK = "Held back: this address had its daily number of confirmations already."
+
+
+def _confirmations_today(email: str) -> int:
+    """Confirmations recorded for this patient address (any case) in 24 hours."""
+    return (
+        Notification.objects.filter(
+            event=Event.REQUEST_CONFIRMATION,
+            recipient_kind=RecipientKind.PATIENT,
+            consultation__email__iexact=email,
+            created_at__gte=timezone.now() - datetime.timedelta(days=1),
+        )
+        .exclude(last_error=HELD_BACK)
+        .count()
+    )
+
+
+def _held_back_confirmation(consultation: ConsultationRequest) -> Notification:
+    """Recorded, never sent: staff see it cancelled, with the reason."""
+    return Notification.objects.create(
+        consultation=consultation,
+        event=Event.REQUEST_CONFIRMATION,
+        channel=Channel.EMAIL,
+        recipient_kind=RecipientKind.PATIENT,
+        status=NotificationStatus.CANCELLED,
+        last_error=HELD_BACK,
+    )
 
 
 def notify_more_info_requested(consultation: ConsultationRequest) -> list[Notification]:

@@ -148,26 +148,22 @@ def s3_bucket(moto_endpoint, settings):
             "RestrictPublicBuckets": True,
         },
     )
+    # The production settings' own options, pointed at this bucket.
+    from config.env import Env
+    from config.settings import private_storage_options
+
+    options = private_storage_options(
+        Env(),
+        bucket_name=bucket,
+        region_name="eu-west-1",
+        endpoint_url=moto_endpoint,
+        access_key="test",
+        secret_key="test",
+        addressing_style="path",
+    )
     settings.STORAGES = {
         **settings.STORAGES,
-        "private": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": bucket,
-                "region_name": "eu-west-1",
-                "endpoint_url": moto_endpoint,
-                "access_key": "test",
-                "secret_key": "test",
-                "addressing_style": "path",
-                "signature_version": "s3v4",
-                "default_acl": None,
-                "querystring_auth": True,
-                "querystring_expire": 60,
-                "file_overwrite": False,
-                "custom_domain": None,
-                "object_parameters": {"ServerSideEncryption": "AES256"},
-            },
-        },
+        "private": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
     }
     return client, bucket
 

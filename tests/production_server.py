@@ -59,6 +59,10 @@ def production_env(*, base: Path, redis_url: str, url: str, secret_key: str) -> 
         PORTAL_CACHE_URL=redis_url,
         # The status-link tokens the tests make must verify in the server.
         DJANGO_SECRET_KEY=secret_key,
+        # Mail goes to files and links to localhost: allowed for this server only.
+        PORTAL_ALLOW_UNSAFE="console_email,local_site_url",
+        # The browser tests send many requests from 127.0.0.1.
+        PORTAL_REQUEST_RATE_LIMIT="1000/m",
         PYTHONUNBUFFERED="1",
     )
     env.pop("DJANGO_SECURE_COOKIES", None)

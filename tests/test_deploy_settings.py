@@ -15,11 +15,19 @@ HARDENED = {
     "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
     "DJANGO_SECURE_HSTS_PRELOAD": "true",
     "DJANGO_BEHIND_TLS_PROXY": "true",
+    # What production refuses to run without (config/env.py).
+    "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+    "EMAIL_URL": "smtp+tls://portal:password@smtp.clinic.example:587",
+    "PORTAL_SITE_URL": "https://consult.clinic.example",
 }
 
 
 def deploy_check(extra: dict) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "PORTAL_ALLOW_UNSAFE", "CELERY_", "EMAIL_"))
+    }
     env.update(DJANGO_SETTINGS_MODULE="config.settings", **extra)
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -37,6 +45,8 @@ def test_hardened_settings_pass_the_deployment_check():
 
 
 def test_the_local_defaults_are_flagged():
-    result = deploy_check({})
+    result = deploy_check(
+        {"PORTAL_ALLOW_UNSAFE": "secret_key,eager_tasks,console_email,local_site_url"}
+    )
     assert result.returncode == 1
     assert "SECRET_KEY" in result.stderr

@@ -191,6 +191,7 @@ def test_on_s3_an_allowed_user_is_redirected_to_a_short_lived_url_with_fixed_hea
     assert "X-Amz-Signature" in query
     assert query["response-content-type"] == "image/jpeg"
     assert FILENAME.match(query["response-content-disposition"])
+    assert query["response-cache-control"] == "private, no-store"
     assert location.path.endswith(f"/renditions/{photo.id}/display.jpg")
     assert AccessRecord.objects.filter(photo_id=photo.id, rendition="display").count() == 1
 
@@ -198,6 +199,7 @@ def test_on_s3_an_allowed_user_is_redirected_to_a_short_lived_url_with_fixed_hea
     with urllib.request.urlopen(response["Location"]) as fetched:  # noqa: S310 - local moto
         assert fetched.headers["Content-Type"] == "image/jpeg"
         assert FILENAME.match(fetched.headers["Content-Disposition"])
+        assert fetched.headers["Cache-Control"] == "private, no-store"
         assert len(fetched.read()) == photo.renditions.get(name="display").size
 
 

@@ -49,6 +49,8 @@ def photo_rendition(request: HttpRequest, photo_id: uuid.UUID, rendition: str) -
             parameters={
                 "ResponseContentType": found.content_type,
                 "ResponseContentDisposition": disposition,
+                # Neither the browser nor a proxy keeps a copy of a patient's photo.
+                "ResponseCacheControl": "private, no-store",
             },
             expire=settings.PORTAL_PHOTO_URL_EXPIRY_SECONDS,
         )
