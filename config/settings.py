@@ -333,6 +333,24 @@ PORTAL_PHOTO_REQUEUE_AFTER_SECONDS = env.int("PORTAL_PHOTO_REQUEUE_AFTER_SECONDS
 # the browser follows the redirect at once and nobody should bookmark them.
 PORTAL_PHOTO_URL_EXPIRY_SECONDS = min(PRIVATE_URL_EXPIRY_SECONDS, 60)
 
+# --- Private storage reconciliation ------------------------------------------------
+# `uploads.storage_reconcile` deletes objects no row needs: uploads of requests
+# that never committed, uploads of photos already processed, renditions of
+# photos that no longer exist. Objects younger than the age below are never
+# touched (a request may still be writing them): keep it well above the
+# longest submission.
+PORTAL_STORAGE_RECONCILE_INTERVAL_SECONDS = env.int(
+    "PORTAL_STORAGE_RECONCILE_INTERVAL_SECONDS", default=60 * 60
+)
+PORTAL_STORAGE_ORPHAN_AFTER_SECONDS = env.int(
+    "PORTAL_STORAGE_ORPHAN_AFTER_SECONDS", default=60 * 60
+)
+CELERY_BEAT_SCHEDULE["storage-reconcile"] = {
+    "task": "uploads.storage_reconcile",
+    "schedule": float(PORTAL_STORAGE_RECONCILE_INTERVAL_SECONDS),
+    "options": {"expires": float(PORTAL_STORAGE_RECONCILE_INTERVAL_SECONDS)},
+}
+
 # --- Security -------------------------------------------------------------------
 # Staff are signed out after this long without a request (shared workstations).
 SESSION_COOKIE_AGE = env.int("PORTAL_SESSION_IDLE_SECONDS", default=60 * 60)

@@ -7,6 +7,7 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from .reconcile import storage_reconcile
 from .services import (
     RetryableStorageError,
     photo_mark_failed,
@@ -63,4 +64,12 @@ def photos_requeue_pending_task() -> int:
     """Periodic sweep (Celery beat): queue photos whose processing was never queued or lost."""
     return photos_requeue_pending(
         older_than=datetime.timedelta(seconds=settings.PORTAL_PHOTO_REQUEUE_AFTER_SECONDS)
+    )
+
+
+@shared_task(name="uploads.storage_reconcile")
+def storage_reconcile_task() -> dict[str, int]:
+    """Periodic sweep (Celery beat): delete private objects no row needs."""
+    return storage_reconcile(
+        older_than=datetime.timedelta(seconds=settings.PORTAL_STORAGE_ORPHAN_AFTER_SECONDS)
     )
