@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils import timezone
+from storages.backends.s3 import S3Storage
 
 from .models import Photo, ProcessingStatus
 from .services import STORAGE_ERRORS
@@ -39,7 +40,7 @@ class StoredObject:
 def storage_objects(storage=None) -> Iterator[StoredObject]:
     """Every object under the portal's prefixes, with when it was last written."""
     storage = storage or private_storage()
-    if hasattr(storage, "bucket"):
+    if isinstance(storage, S3Storage):
         yield from _s3_objects(storage)
     else:
         for prefix in PREFIXES:
