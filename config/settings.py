@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every later middleware's log lines carry the request id.
+    "common.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -98,9 +100,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The cache remembers the authenticator codes already used, so that a code
 # cannot be replayed: with several web processes it must be shared (Redis).
 PORTAL_CACHE_URL = env.str("PORTAL_CACHE_URL", default="")
+
+
+def redis_cache(url: str) -> dict:
+    """The Redis cache; the tests build theirs with this too."""
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        # A hung Redis fails a request (and the readiness probe) in seconds
+        # instead of holding a web process.
+        "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 3},
+    }
+
+
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": PORTAL_CACHE_URL}
+        redis_cache(PORTAL_CACHE_URL)
         if PORTAL_CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -369,6 +384,8 @@ if PORTAL_HOST_PREFIX_COOKIES:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+# Probes reach the processes over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
@@ -543,10 +560,36 @@ LOGIN_REDIRECT_URL = "staff:home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 LOGOUT_REDIRECT_URL = "account_login"
 
+# --- Logs -----------------------------------------------------------------------
+# One JSON object a line (time, level, logger, message, request_id) for a log
+# shipper to read; plain text is easier on the eyes while developing. The
+# request id comes from common/request_id.py (web) and config/celery.py (worker).
+PORTAL_LOG_FORMAT = env.str("PORTAL_LOG_FORMAT", default="text" if DEBUG else "json")
+if PORTAL_LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"PORTAL_LOG_FORMAT must be json or text: {PORTAL_LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "common.request_id.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": ["levelname", "name", "message", "request_id"],
+            "timestamp": "time",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+        },
+        "text": {
+            "()": "logging.Formatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+            "defaults": {"request_id": "-"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": PORTAL_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("PORTAL_LOG_LEVEL", default="INFO")},
 }

@@ -2,7 +2,12 @@ from allauth.account.views import login as allauth_login
 from django.contrib import admin
 from django.urls import include, path
 
+from common import health
+
 urlpatterns = [
+    # For the orchestrator (live) and the load balancer (ready): README, "Production".
+    path("health/live/", health.liveness, name="health_live"),
+    path("health/ready/", health.readiness, name="health_ready"),
     path("admin/", admin.site.urls),
     path("staff/account/", include("allauth.urls")),
     # The staff sign-in keeps its address; defined after allauth's URLs so

@@ -57,6 +57,10 @@ RULES = {
     "uploads:photo_rendition": PHOTO,
     # Sends everyone to the staff sign-in page: the one way in.
     "admin:login": PUBLIC,
+    # Probes: ok or failing per component (database, cache, broker, storage),
+    # nothing else: no hosts, no error texts, no patient information.
+    "health_live": PUBLIC,
+    "health_ready": PUBLIC,
     "admin:*": ADMIN,
 }
 
