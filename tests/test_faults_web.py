@@ -5,12 +5,38 @@ Each test recreates the fault (a redis-server of its own frozen with SIGSTOP,
 is mocked.
 """
 
+import datetime
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
+import pytest
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from common.publish import broker_failure_forget
+from consultations.models import ConsultationRequest
+from consultations.status_links import status_path
+from notifications.models import Notification
+from notifications.services import notifications_sweep
+from tests.conftest import _reset_broker_pools, die_with_parent
+from tests.factories import ConsultationRequestFactory
+from tests.images import jpeg_upload
+from tests.submission import submit
+from uploads.models import Photo, ProcessingStatus
+from uploads.services import AcceptedPhoto, photos_requeue_pending, photos_stored_all_or_nothing
+from uploads.storage import private_storage
+from uploads.validation import inspect_photo
+
+
+def accepted_jpeg() -> AcceptedPhoto:
+    upload = jpeg_upload("front.jpg")
+    facts = inspect_photo(upload, name=upload.name, max_pixels=settings.PORTAL_MAX_PHOTO_PIXELS)
+    return AcceptedPhoto(upload=upload, facts=facts)
 
 
 def test_beat_looks_for_stranded_photos_as_often_as_the_setting_says():
@@ -35,3 +61,133 @@ def test_beat_looks_for_stranded_photos_as_often_as_the_setting_says():
     assert settings.CELERY_BEAT_SCHEDULE["photos-requeue-pending"]["schedule"] == float(
         settings.PORTAL_PHOTO_REQUEUE_INTERVAL_SECONDS
     )
+
+
+# --- A hung broker ---------------------------------------------------------------
+
+
+@pytest.fixture
+def frozen_broker(tmp_path, settings):
+    """A redis-server of this test's own, as this process's Celery broker, then
+    frozen with SIGSTOP: connections are accepted and nothing is ever answered.
+    Yields a function that thaws it (SIGCONT)."""
+    from config.celery import app
+
+    socket_path = tmp_path / "redis.sock"
+    server = subprocess.Popen(
+        ["redis-server", "--port", "0", "--unixsocket", str(socket_path)]
+        + ["--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        preexec_fn=die_with_parent,
+    )
+    broker_url = f"redis+socket://{socket_path}"
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url=broker_url, task_always_eager=False)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    _reset_broker_pools(app)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with app.connection_for_write() as connection:
+                connection.default_channel.client.ping()
+            break
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+    os.kill(server.pid, signal.SIGSTOP)
+
+    def thaw():
+        os.kill(server.pid, signal.SIGCONT)
+        broker_failure_forget()
+
+    try:
+        yield thaw
+    finally:
+        os.kill(server.pid, signal.SIGCONT)
+        server.terminate()
+        server.wait(10)
+        app.conf.update(saved)
+        _reset_broker_pools(app)
+        broker_failure_forget()
+
+
+def queued_tasks(app) -> list[tuple[str, object]]:
+    """(task name, first argument) of every message waiting in the default queue."""
+    with app.connection_for_write() as connection:
+        raw = connection.default_channel.client.lrange("celery", 0, -1)
+    messages = [json.loads(item) for item in raw]
+    return [(m["headers"]["task"], json.loads(_body(m))[0][0]) for m in messages]
+
+
+def _body(message) -> str:
+    import base64
+
+    return base64.b64decode(message["body"]).decode()
+
+
+def test_a_hung_broker_costs_the_patient_neither_the_page_nor_the_photos(
+    client, transactional_db, frozen_broker, private_root, settings
+):
+    from config.celery import app
+
+    settings.PORTAL_CLINIC_NOTIFY_EMAIL = "desk@clinic.example"
+    started = time.monotonic()
+    response = submit(client, [jpeg_upload("front.jpg"), jpeg_upload("side.jpg")])
+    took = time.monotonic() - started
+
+    # Well inside gunicorn's 30 s timeout: the publish gave up, the page came.
+    print(f"submission with a frozen broker answered in {took:.1f} s")
+    assert took < 10, f"the submission took {took:.1f} s"
+    consultation = ConsultationRequest.objects.get()
+    assert response.status_code == 302 and response.url == status_path(consultation)
+    assert client.get(response.url).status_code == 200
+    photos = list(consultation.photos.all())
+    assert len(photos) == 2
+    storage = private_storage()
+    assert all(storage.exists(p.original_key) for p in photos)
+    assert {p.status for p in photos} == {ProcessingStatus.PENDING}
+    pending = set(consultation.notifications.values_list("pk", flat=True))
+    assert pending
+
+    # The broker comes back: the sweeps publish everything that was left.
+    frozen_broker()
+    assert photos_requeue_pending(older_than=datetime.timedelta(0)) == 2
+    Notification.objects.update(next_attempt_at=timezone.now() - datetime.timedelta(hours=1))
+    assert set(notifications_sweep()) == pending
+    queued = queued_tasks(app)
+    assert sorted(args for name, args in queued if name == "uploads.photo_process") == sorted(
+        str(p.pk) for p in photos
+    )
+    assert {args for name, args in queued if "deliver" in name} == pending
+
+
+def test_an_exit_after_the_commit_leaves_the_committed_photos_alone(
+    transactional_db, private_root, celery_app_on_broker
+):
+    """gunicorn's worker timeout raises SystemExit wherever the worker is; after
+    the commit, the photos belong to a committed request and must stay. (On a
+    broker, so processing is queued, not run here, and the upload stays.)"""
+    consultation = ConsultationRequestFactory()
+
+    def worker_timeout():
+        raise SystemExit(1)
+
+    with pytest.raises(SystemExit), photos_stored_all_or_nothing() as store, transaction.atomic():
+        stored = store(request=consultation, photos=[accepted_jpeg()])
+        transaction.on_commit(worker_timeout)
+
+    photo = Photo.objects.get()
+    assert photo.pk == stored[0].pk
+    assert private_storage().exists(photo.original_key)
+
+
+def test_an_exit_before_the_commit_still_removes_the_uploads(transactional_db, private_root):
+    consultation = ConsultationRequestFactory()
+
+    with pytest.raises(SystemExit), photos_stored_all_or_nothing() as store, transaction.atomic():
+        stored = store(request=consultation, photos=[accepted_jpeg()])
+        raise SystemExit(1)
+
+    assert not Photo.objects.exists()
+    assert not private_storage().exists(stored[0].original_key)
