@@ -12,10 +12,12 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
+import psycopg
 import pytest
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from common.publish import broker_failure_forget
@@ -26,7 +28,7 @@ from notifications.services import notifications_sweep
 from tests.conftest import _reset_broker_pools, die_with_parent
 from tests.factories import ConsultationRequestFactory
 from tests.images import jpeg_upload
-from tests.submission import submit
+from tests.submission import PATIENT, submit
 from uploads.models import Photo, ProcessingStatus
 from uploads.services import AcceptedPhoto, photos_requeue_pending, photos_stored_all_or_nothing
 from uploads.storage import private_storage
@@ -191,3 +193,95 @@ def test_an_exit_before_the_commit_still_removes_the_uploads(transactional_db, p
 
     assert not Photo.objects.exists()
     assert not private_storage().exists(stored[0].original_key)
+
+
+# --- A lost database connection ------------------------------------------------------
+
+
+@contextmanager
+def connection_terminated_at(marker: str, *, times: int = 1):
+    """Terminate this process's database connection (pg_terminate_backend, from
+    a connection of its own) just before the next ``times`` queries whose SQL
+    contains ``marker`` are sent, so each of them meets a really lost connection."""
+    left = {"times": times}
+
+    def terminate_first(execute, sql, params, many, context):
+        if left["times"] and marker in sql:
+            left["times"] -= 1
+            backend_pid = context["connection"].connection.info.backend_pid
+            with psycopg.connect(_dsn(), autocommit=True) as other:
+                other.execute("SELECT pg_terminate_backend(%s)", [backend_pid])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(terminate_first):
+        yield left
+
+
+def _dsn() -> str:
+    db = connection.settings_dict
+    return psycopg.conninfo.make_conninfo(
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        dbname=db["NAME"],
+    )
+
+
+def test_a_connection_lost_at_the_key_lookup_gives_the_form_back_with_a_503(
+    client, transactional_db
+):
+    with connection_terminated_at('"submission_key" =') as left:
+        response = submit(client, [jpeg_upload("front.jpg")])
+
+    assert left["times"] == 0, "the fault was not met"
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "Nothing was submitted" in page
+    assert PATIENT["symptoms"] in page and PATIENT["last_name"] in page
+    assert not ConsultationRequest.objects.exists()
+    # The page's own connection came back: the next try goes through.
+    response = submit(client, [jpeg_upload("front.jpg")])
+    assert response.status_code == 302 and ConsultationRequest.objects.count() == 1
+
+
+def test_the_status_page_reconnects_after_a_lost_connection(client, transactional_db):
+    consultation = ConsultationRequestFactory()
+
+    with connection_terminated_at('"status_key" =') as left:
+        response = client.get(status_path(consultation))
+
+    assert left["times"] == 0, "the fault was not met"
+    assert response.status_code == 200
+    assert consultation.reference in response.content.decode()
+
+
+def test_the_status_page_says_the_request_is_safe_when_the_database_stays_away(
+    client, transactional_db
+):
+    consultation = ConsultationRequestFactory()
+
+    with connection_terminated_at('"status_key" =', times=2) as left:
+        response = client.get(status_path(consultation))
+
+    assert left["times"] == 0, "the fault was not met"
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "it has been saved" in page and "reload this page" in page
+    # Once the database is back, the same link shows the request.
+    assert consultation.reference in client.get(status_path(consultation)).content.decode()
+
+
+def test_a_connection_lost_while_saving_gives_the_form_back_and_keeps_no_photo(
+    client, transactional_db, private_root
+):
+    # The last write of the transaction: the photos are in storage by then.
+    with connection_terminated_at('INSERT INTO "notifications_notification"') as left:
+        response = submit(client, [jpeg_upload("front.jpg")])
+
+    assert left["times"] == 0, "the fault was not met"
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "Nothing was submitted" in page and PATIENT["symptoms"] in page
+    assert not ConsultationRequest.objects.exists() and not Photo.objects.exists()
+    assert not list((private_root / "originals").iterdir())
