@@ -190,24 +190,34 @@ def render_status_page(
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def request_status(request: HttpRequest, token: str) -> HttpResponse:
-    """The patient's private page; while the clinic awaits an answer, it takes the reply."""
-    if request.method == "POST":
-        consultation = consultation_for_token(token)
-        if consultation is None:
-            raise Http404("No request matches this link.")
-        return _reply_submit(request, consultation)
-    # The page a submission redirects to: a connection lost since the request
-    # was saved gets one fresh connection, then a 503 page that keeps the link.
+    """The patient's private page; while the clinic awaits an answer, it takes the reply.
+
+    A connection lost since the last query (a failover, a terminated backend;
+    e.g. just after the submission that redirected here) gets one fresh
+    connection. A second try is safe: the page only reads, and a reply is
+    stored all or nothing and taken once per question.
+    """
     for _attempt in range(2):
         try:
-            consultation = consultation_for_token(token)
-            if consultation is None:
-                raise Http404("No request matches this link.")
-            return render_status_page(request, consultation)
+            return _status_page(request, token)
         except CONNECTION_ERRORS:
             logger.warning("database unavailable on the status page, reconnecting")
             _reconnect()
-    return render(request, "consultations/status_unavailable.html", status=503)
+    return render(
+        request,
+        "consultations/status_unavailable.html",
+        {"reply_not_sent": request.method == "POST"},
+        status=503,
+    )
+
+
+def _status_page(request: HttpRequest, token: str) -> HttpResponse:
+    consultation = consultation_for_token(token)
+    if consultation is None:
+        raise Http404("No request matches this link.")
+    if request.method == "POST":
+        return _reply_submit(request, consultation)
+    return render_status_page(request, consultation)
 
 
 def _reply_submit(request: HttpRequest, consultation: ConsultationRequest) -> HttpResponse:
@@ -232,6 +242,7 @@ def _reply_submit(request: HttpRequest, consultation: ConsultationRequest) -> Ht
         messages.info(request, "We already have your answer; nothing was sent twice.")
         return redirect(request.path)
     except SubmissionFailed:
+        _reconnect()
         return render_status_page(
             request, consultation, reply_form=form, status=503, reply_failed=True
         )

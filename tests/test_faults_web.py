@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from common.publish import broker_failure_forget
-from consultations.models import ConsultationRequest
+from consultations.models import ConsultationRequest, Status
 from consultations.status_links import status_path
 from notifications.models import Notification
 from notifications.services import notifications_sweep
@@ -29,6 +29,7 @@ from tests.conftest import _reset_broker_pools, die_with_parent
 from tests.factories import ConsultationRequestFactory
 from tests.images import jpeg_upload
 from tests.submission import PATIENT, submit
+from tests.test_resubmission import asked, reply
 from uploads.models import Photo, ProcessingStatus
 from uploads.services import AcceptedPhoto, photos_requeue_pending, photos_stored_all_or_nothing
 from uploads.storage import private_storage
@@ -285,3 +286,31 @@ def test_a_connection_lost_while_saving_gives_the_form_back_and_keeps_no_photo(
     assert "Nothing was submitted" in page and PATIENT["symptoms"] in page
     assert not ConsultationRequest.objects.exists() and not Photo.objects.exists()
     assert not list((private_root / "originals").iterdir())
+
+
+def test_a_reply_whose_connection_was_lost_is_stored_once_after_a_reconnect(
+    client, transactional_db, private_root
+):
+    case = ConsultationRequestFactory(status=Status.IN_TRIAGE)
+    question = asked(case)
+
+    with connection_terminated_at('"consultations_informationrequest"') as left:
+        response = reply(client, case, question, "Here it is.", [jpeg_upload()])
+
+    assert left["times"] == 0, "the fault was not met"
+    assert response.status_code == 302 and response["Location"].endswith("?replied=1")
+    question.refresh_from_db()
+    assert question.answer == "Here it is." and case.photos.count() == 1
+
+
+def test_a_reply_the_database_never_took_says_it_was_not_sent(client, transactional_db):
+    case = ConsultationRequestFactory(status=Status.IN_TRIAGE)
+    question = asked(case)
+
+    with connection_terminated_at('"consultations_informationrequest"', times=99):
+        response = reply(client, case, question, "Here it is.")
+
+    assert response.status_code == 503
+    assert "Your answer was not sent" in response.content.decode()
+    question.refresh_from_db()
+    assert question.answered_at is None
