@@ -8,6 +8,7 @@ is mocked.
 import datetime
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 
 import psycopg
 import pytest
+import requests
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -25,10 +27,11 @@ from consultations.models import ConsultationRequest, Status
 from consultations.status_links import status_path
 from notifications.models import Notification
 from notifications.services import notifications_sweep
-from tests.conftest import _reset_broker_pools, die_with_parent
+from tests.conftest import _reset_broker_pools, die_with_parent, free_port
 from tests.factories import ConsultationRequestFactory
-from tests.images import jpeg_upload
-from tests.submission import PATIENT, submit
+from tests.images import image_bytes, jpeg_upload
+from tests.production_server import production_env, start_gunicorn, stop_gunicorn
+from tests.submission import PATIENT, form_data, submit
 from tests.test_resubmission import asked, reply
 from uploads.models import Photo, ProcessingStatus
 from uploads.services import AcceptedPhoto, photos_requeue_pending, photos_stored_all_or_nothing
@@ -314,3 +317,71 @@ def test_a_reply_the_database_never_took_says_it_was_not_sent(client, transactio
     assert "Your answer was not sent" in response.content.decode()
     question.refresh_from_db()
     assert question.answered_at is None
+
+
+def test_gunicorn_answers_a_submission_while_the_broker_is_frozen(
+    portal, redis_url, tmp_path, settings
+):
+    """The drill itself: the production server (gunicorn, DEBUG off) on a broker
+    that accepts connections and never answers. Before the fix the worker hung
+    until gunicorn's timeout killed it, and its SystemExit deleted the photos."""
+    socket_path = tmp_path / "redis.sock"
+    broker = subprocess.Popen(
+        ["redis-server", "--port", "0", "--unixsocket", str(socket_path)]
+        + ["--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        preexec_fn=die_with_parent,
+    )
+    base = tmp_path / "server"
+    for name in ("mail", "private"):
+        (base / name).mkdir(parents=True)
+    port = free_port()
+    env = production_env(
+        base=base,
+        redis_url=f"redis+socket://{socket_path}",
+        url=f"http://localhost:{port}",
+        secret_key=settings.SECRET_KEY,
+    )
+    # The cache stays on the shared test Redis: only the broker hangs.
+    env.update(
+        PORTAL_CACHE_URL=redis_url, DJANGO_STATIC_ROOT=str(portal.private_root.parent / "static")
+    )
+    web = start_gunicorn(env=env, port=port, log_path=tmp_path / "gunicorn.log")
+    try:
+        form_url = f"http://localhost:{port}/"
+        form_page = requests.get(form_url, timeout=10)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form_page.text)[1]
+        # The cookies are Secure, as in production: requests keeps them off http.
+        cookies = {"Cookie": "; ".join(f"{c.name}={c.value}" for c in form_page.cookies)}
+        os.kill(broker.pid, signal.SIGSTOP)
+        started = time.monotonic()
+        response = requests.post(
+            form_url,
+            data={**form_data(), "csrfmiddlewaretoken": token},
+            files=[("photos", ("front.jpg", image_bytes("JPEG"), "image/jpeg"))] * 2,
+            headers={"Referer": form_url, **cookies},
+            allow_redirects=False,
+            timeout=60,
+        )
+        status_page = requests.get(
+            form_url.rstrip("/") + response.headers.get("Location", "/"),
+            headers=cookies,
+            timeout=60,
+        )
+        took = time.monotonic() - started
+    finally:
+        os.kill(broker.pid, signal.SIGCONT)
+        stop_gunicorn(web)
+        broker.terminate()
+        broker.wait(10)
+    log = (tmp_path / "gunicorn.log").read_text()
+    print(f"gunicorn answered in {took:.1f} s with the broker frozen")
+    assert took < 10, log
+    assert response.status_code == 302, log
+    consultation = ConsultationRequest.objects.get()
+    assert response.headers["Location"] == status_path(consultation)
+    assert status_page.status_code == 200 and consultation.reference in status_page.text
+    photos = list(consultation.photos.all())
+    assert len(photos) == 2 and {p.status for p in photos} == {ProcessingStatus.PENDING}
+    assert all((base / "private" / p.original_key).exists() for p in photos)
+    assert "WORKER TIMEOUT" not in log
