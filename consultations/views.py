@@ -54,10 +54,24 @@ def _last_submission(request: HttpRequest) -> ConsultationRequest | None:
 
 
 def _remember_submission(request: HttpRequest, consultation: ConsultationRequest) -> None:
+    """Remember the request in the session, saved here rather than by the middleware.
+
+    The request is committed by now: if the session cannot be saved (the
+    connection was lost since), the patient must still be sent on to their
+    status page, so the memory is given up instead of answering with a 500.
+    """
     request.session[LAST_SUBMISSION] = {
         "id": consultation.pk,
         "key": str(consultation.submission_key),
     }
+    for _attempt in range(2):
+        try:
+            request.session.save()
+            return
+        except CONNECTION_ERRORS:
+            _reconnect()
+    logger.warning("session not saved after a submission ref=%s", consultation.reference)
+    request.session.modified = False
 
 
 def render_request_form(

@@ -385,3 +385,16 @@ def test_gunicorn_answers_a_submission_while_the_broker_is_frozen(
     assert len(photos) == 2 and {p.status for p in photos} == {ProcessingStatus.PENDING}
     assert all((base / "private" / p.original_key).exists() for p in photos)
     assert "WORKER TIMEOUT" not in log
+
+
+def test_a_connection_lost_just_after_the_commit_still_leads_to_the_status_page(
+    client, transactional_db
+):
+    # The first query after the commit is the session's.
+    with connection_terminated_at('"django_session"') as left:
+        response = submit(client, [jpeg_upload("front.jpg")])
+
+    assert left["times"] == 0, "the fault was not met"
+    consultation = ConsultationRequest.objects.get()
+    assert response.status_code == 302 and response.url == status_path(consultation)
+    assert consultation.reference in client.get(response.url).content.decode()
