@@ -72,6 +72,16 @@ def test_beat_looks_for_stranded_photos_as_often_as_the_setting_says():
 # --- A hung broker ---------------------------------------------------------------
 
 
+def redis_server_of_our_own(socket_path) -> subprocess.Popen:
+    """A throwaway redis-server on a unix socket: this test may freeze it."""
+    return subprocess.Popen(
+        ["redis-server", "--port", "0", "--unixsocket", str(socket_path)]
+        + ["--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        preexec_fn=die_with_parent,
+    )
+
+
 @pytest.fixture
 def frozen_broker(tmp_path, settings):
     """A redis-server of this test's own, as this process's Celery broker, then
@@ -80,12 +90,7 @@ def frozen_broker(tmp_path, settings):
     from config.celery import app
 
     socket_path = tmp_path / "redis.sock"
-    server = subprocess.Popen(
-        ["redis-server", "--port", "0", "--unixsocket", str(socket_path)]
-        + ["--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        preexec_fn=die_with_parent,
-    )
+    server = redis_server_of_our_own(socket_path)
     broker_url = f"redis+socket://{socket_path}"
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url=broker_url, task_always_eager=False)
@@ -326,12 +331,7 @@ def test_gunicorn_answers_a_submission_while_the_broker_is_frozen(
     that accepts connections and never answers. Before the fix the worker hung
     until gunicorn's timeout killed it, and its SystemExit deleted the photos."""
     socket_path = tmp_path / "redis.sock"
-    broker = subprocess.Popen(
-        ["redis-server", "--port", "0", "--unixsocket", str(socket_path)]
-        + ["--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        preexec_fn=die_with_parent,
-    )
+    broker = redis_server_of_our_own(socket_path)
     base = tmp_path / "server"
     for name in ("mail", "private"):
         (base / name).mkdir(parents=True)
