@@ -92,6 +92,9 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# A kept connection the server dropped while idle (failover, restart) is
+# replaced at the start of the next request instead of failing its first query.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory, so a Celery worker process in the tests can share it.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test.sqlite3")}
@@ -265,13 +268,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
-    # A web request that publishes while the broker is down gives up quickly;
-    # the notification outbox's sweep publishes again later.
-    "socket_connect_timeout": 3,
+    # A web request that publishes while the broker is down or hung gives up
+    # within seconds: without socket_timeout a frozen Redis blocks the publish
+    # (and the web worker) until gunicorn kills it. The sweeps publish later.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 2,
 }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
+    "max_retries": 1,
     "interval_start": 0,
     "interval_step": 0.5,
     "interval_max": 1,
@@ -304,6 +309,9 @@ PORTAL_NOTIFY_CLAIM_SECONDS = env.int("PORTAL_NOTIFY_CLAIM_SECONDS", default=10 
 # The sweep re-publishes rows that have been due for longer than this.
 PORTAL_NOTIFY_SWEEP_AFTER_SECONDS = env.int("PORTAL_NOTIFY_SWEEP_AFTER_SECONDS", default=120)
 PORTAL_NOTIFY_SWEEP_INTERVAL_SECONDS = env.int("PORTAL_NOTIFY_SWEEP_INTERVAL_SECONDS", default=60)
+# How often beat looks for stranded photos (their age is set further down by
+# PORTAL_PHOTO_REQUEUE_AFTER_SECONDS); the look is one indexed query.
+PORTAL_PHOTO_REQUEUE_INTERVAL_SECONDS = env.int("PORTAL_PHOTO_REQUEUE_INTERVAL_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {
         "task": "notifications.tasks.notification_sweep_task",
@@ -314,8 +322,8 @@ CELERY_BEAT_SCHEDULE = {
     # Photos whose processing task was never queued (broker down at submission).
     "photos-requeue-pending": {
         "task": "uploads.photos_requeue_pending",
-        "schedule": 600.0,
-        "options": {"expires": 600.0},
+        "schedule": float(PORTAL_PHOTO_REQUEUE_INTERVAL_SECONDS),
+        "options": {"expires": float(PORTAL_PHOTO_REQUEUE_INTERVAL_SECONDS)},
     },
 }
 _longest_retry_delay = min(
@@ -339,8 +347,8 @@ PORTAL_PHOTO_RETRY_BACKOFF_MAX_SECONDS = env.int(
     "PORTAL_PHOTO_RETRY_BACKOFF_MAX_SECONDS", default=600
 )
 # Photos still pending this long are queued again by the periodic task
-# `uploads.photos_requeue_pending` (every 10 minutes in CELERY_BEAT_SCHEDULE
-# above). Keep it above the whole retry schedule (about 10 minutes with the
+# `uploads.photos_requeue_pending` (every PORTAL_PHOTO_REQUEUE_INTERVAL_SECONDS
+# in CELERY_BEAT_SCHEDULE above). Keep it above the whole retry schedule (about 10 minutes with the
 # defaults): re-queueing a photo that is still being retried is harmless, but
 # starts a second chain of attempts.
 PORTAL_PHOTO_REQUEUE_AFTER_SECONDS = env.int("PORTAL_PHOTO_REQUEUE_AFTER_SECONDS", default=15 * 60)

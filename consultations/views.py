@@ -2,6 +2,7 @@ import logging
 import uuid
 
 from django.contrib import messages
+from django.db import InterfaceError, OperationalError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -24,21 +25,54 @@ logger = logging.getLogger(__name__)
 # request already made instead of creating a second one.
 LAST_SUBMISSION = "consultations.last_submission"
 
+# A lost connection (a failover, a restart, a terminated backend) or a database
+# that is down. The patient gets the designed 503 page, never the generic 500.
+CONNECTION_ERRORS = (OperationalError, InterfaceError)
+
+
+def _reconnect() -> None:
+    """Drop a connection the database has lost, so the next query opens a fresh one.
+
+    Django keeps using a broken connection until the request ends; outside a
+    transaction it is safe to close it here and carry on.
+    """
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
+
 
 def _last_submission(request: HttpRequest) -> ConsultationRequest | None:
-    remembered = request.session.get(LAST_SUBMISSION)
-    if not remembered:
+    try:
+        remembered = request.session.get(LAST_SUBMISSION)
+        if not remembered:
+            return None
+        return ConsultationRequest.objects.filter(
+            pk=remembered["id"], submission_key=remembered["key"]
+        ).first()
+    except CONNECTION_ERRORS:
+        # Only a reminder on the form page: the form matters more.
+        _reconnect()
         return None
-    return ConsultationRequest.objects.filter(
-        pk=remembered["id"], submission_key=remembered["key"]
-    ).first()
 
 
 def _remember_submission(request: HttpRequest, consultation: ConsultationRequest) -> None:
+    """Remember the request in the session, saved here rather than by the middleware.
+
+    The request is committed by now: if the session cannot be saved (the
+    connection was lost since), the patient must still be sent on to their
+    status page, so the memory is given up instead of answering with a 500.
+    """
     request.session[LAST_SUBMISSION] = {
         "id": consultation.pk,
         "key": str(consultation.submission_key),
     }
+    for _attempt in range(2):
+        try:
+            request.session.save()
+            return
+        except CONNECTION_ERRORS:
+            _reconnect()
+    logger.warning("session not saved after a submission ref=%s", consultation.reference)
+    request.session.modified = False
 
 
 def render_request_form(
@@ -81,9 +115,14 @@ def _request_submit(request: HttpRequest) -> HttpResponse:
         return redirect("consultations:received")
     # A key that was used already (double click, reload, Back then Send) needs
     # no photo decoding: the request it made is the answer.
-    sent = ConsultationRequest.objects.filter(
-        submission_key=_uuid_or_none(form.data.get("submission_key"))
-    ).first()
+    try:
+        sent = ConsultationRequest.objects.filter(
+            submission_key=_uuid_or_none(form.data.get("submission_key"))
+        ).first()
+    except CONNECTION_ERRORS:
+        logger.error("database unavailable at the submission-key lookup, nothing stored")
+        _reconnect()
+        return render_request_form(request, form, status=503, submission_failed=True)
     if sent is not None:
         _remember_submission(request, sent)
         messages.info(request, "You had already sent this request; nothing was sent twice.")
@@ -99,6 +138,7 @@ def _request_submit(request: HttpRequest) -> HttpResponse:
             photos=form.cleaned_data["photos"],
         )
     except SubmissionFailed:
+        _reconnect()
         return render_request_form(request, form, status=503, submission_failed=True)
     _remember_submission(request, consultation)
     return redirect(status_path(consultation))
@@ -166,7 +206,28 @@ def render_status_page(
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def request_status(request: HttpRequest, token: str) -> HttpResponse:
-    """The patient's private page; while the clinic awaits an answer, it takes the reply."""
+    """The patient's private page; while the clinic awaits an answer, it takes the reply.
+
+    A connection lost since the last query (a failover, a terminated backend;
+    e.g. just after the submission that redirected here) gets one fresh
+    connection. A second try is safe: the page only reads, and a reply is
+    stored all or nothing and taken once per question.
+    """
+    for _attempt in range(2):
+        try:
+            return _status_page(request, token)
+        except CONNECTION_ERRORS:
+            logger.warning("database unavailable on the status page, reconnecting")
+            _reconnect()
+    return render(
+        request,
+        "consultations/status_unavailable.html",
+        {"reply_not_sent": request.method == "POST"},
+        status=503,
+    )
+
+
+def _status_page(request: HttpRequest, token: str) -> HttpResponse:
     consultation = consultation_for_token(token)
     if consultation is None:
         raise Http404("No request matches this link.")
@@ -197,6 +258,7 @@ def _reply_submit(request: HttpRequest, consultation: ConsultationRequest) -> Ht
         messages.info(request, "We already have your answer; nothing was sent twice.")
         return redirect(request.path)
     except SubmissionFailed:
+        _reconnect()
         return render_status_page(
             request, consultation, reply_form=form, status=503, reply_failed=True
         )

@@ -43,6 +43,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections, t
 from django.db.models import Q
 from django.utils import timezone
 
+from common.publish import task_publish
 from consultations.access import StaffRole, users_with_role
 from consultations.models import ConsultationRequest
 
@@ -138,14 +139,10 @@ def notifications_publish(*, notification_ids: list[int], countdown: float | Non
 
     published = 0
     for notification_id in notification_ids:
-        try:
-            notification_deliver_task.apply_async((notification_id,), countdown=countdown)
-        except Exception as error:
+        if not task_publish(notification_deliver_task, (notification_id,), countdown=countdown):
             logger.warning(
-                "notification publish failed, left for the sweep ids=%s error=%s",
+                "notification publish failed, left for the sweep ids=%s",
                 notification_ids[published:],
-                type(error).__name__,
-                exc_info=True,
             )
             break
         published += 1

@@ -67,6 +67,16 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _broker_failure_forgotten():
+    """A test that broke the broker must not make the next one skip publishing."""
+    from common.publish import broker_failure_forget
+
+    broker_failure_forget()
+    yield
+    broker_failure_forget()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_past_truncate_guards():
     """Append-only tables refuse TRUNCATE (a statement trigger); the flush that

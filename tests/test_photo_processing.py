@@ -402,11 +402,11 @@ def test_a_submission_queues_its_photos_only_once_committed(
     from uploads.tasks import photo_process_task
 
     queued = []
-    real_delay = photo_process_task.delay
+    real_apply_async = photo_process_task.apply_async
     monkeypatch.setattr(
         photo_process_task,
-        "delay",
-        lambda photo_id: (queued.append(photo_id), real_delay(photo_id)),
+        "apply_async",
+        lambda args, **options: (queued.append(args[0]), real_apply_async(args, **options)),
     )
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = submit(client, [jpeg_upload("a.jpg"), jpeg_upload("b.jpg")])

@@ -12,6 +12,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from common.publish import task_publish
+
 from .models import Photo, ProcessingStatus, Rendition
 from .processing import PhotoUndecodable, render_photo
 from .storage import private_storage
@@ -41,13 +43,23 @@ def photos_stored_all_or_nothing():
     """Store photos inside a database transaction, all or nothing.
 
     Yields a function that stores a list of accepted photos for a request.
-    Wrap it around ``transaction.atomic()``: if anything in the block (or its
-    commit) fails, every object already written is deleted, so no orphaned
-    photo outlives its rolled-back row.
+    Wrap it around ``transaction.atomic()``: if the block fails before its
+    transaction commits, every object already written is deleted, so no
+    orphaned photo outlives its rolled-back row. Once the rows have committed
+    the objects are theirs: an exception after the commit (a failing publish,
+    gunicorn's SystemExit on a worker timeout) must never delete them.
     """
     written_keys: list[str] = []
+    committed = False
+
+    def mark_committed():
+        nonlocal committed
+        committed = True
 
     def store(*, request, photos: list[AcceptedPhoto]) -> list[Photo]:
+        if not written_keys:
+            # Registered before the photos' own after-commit work, so it runs first.
+            transaction.on_commit(mark_committed)
         return [
             photo_store(request=request, upload=p.upload, facts=p.facts, written_keys=written_keys)
             for p in photos
@@ -56,7 +68,8 @@ def photos_stored_all_or_nothing():
     try:
         yield store
     except BaseException:
-        photo_objects_delete(written_keys)
+        if not committed:
+            photo_objects_delete(written_keys)
         raise
 
 
@@ -231,9 +244,9 @@ def photo_process_on_commit(*, photo_id: uuid.UUID) -> None:
     """Queue processing once the photo's row is committed (and never if it is not)."""
     from .tasks import photo_process_task
 
-    # robust: a broker outage must not turn a stored request into an error
-    # page; the photo stays visibly "processing" and the failure is logged.
-    transaction.on_commit(lambda: photo_process_task.delay(str(photo_id)), robust=True)
+    # A broker outage must not turn a stored request into an error page: the
+    # photo stays visibly "processing" and the requeue sweep publishes it.
+    transaction.on_commit(lambda: task_publish(photo_process_task, (str(photo_id),)))
 
 
 def photo_download_name(*, photo: Photo, rendition: Rendition) -> str:
