@@ -4,19 +4,21 @@ from allauth.mfa.base.forms import AuthenticateForm as BaseAuthenticateForm
 from allauth.mfa.totp.forms import ActivateTOTPForm as BaseActivateTOTPForm
 
 
+def _label_code_field(form, help_text: str) -> None:
+    code = form.fields["code"]
+    code.label = "Code from your authenticator app"
+    code.help_text = help_text
+    # Phones offer the code from a message or the keychain, on a number pad.
+    code.widget.attrs.update(autocomplete="one-time-code", inputmode="numeric")
+
+
 class AuthenticateForm(BaseAuthenticateForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        code = self.fields["code"]
-        code.label = "Code from your authenticator app"
-        code.help_text = "Six digits. Without your phone, type one of your recovery codes."
-        code.widget.attrs.update(autocomplete="one-time-code", inputmode="numeric")
+        _label_code_field(self, "Six digits. Without your phone, type one of your recovery codes.")
 
 
 class ActivateTOTPForm(BaseActivateTOTPForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        code = self.fields["code"]
-        code.label = "Code from your authenticator app"
-        code.help_text = "The six digits the app shows for this account."
-        code.widget.attrs.update(autocomplete="one-time-code", inputmode="numeric")
+        _label_code_field(self, "The six digits the app shows for this account.")
