@@ -374,6 +374,18 @@ CELERY_BEAT_SCHEDULE["storage-reconcile"] = {
     "options": {"expires": float(PORTAL_STORAGE_RECONCILE_INTERVAL_SECONDS)},
 }
 
+# --- Held photos ----------------------------------------------------------------
+# Photos that passed validation on a form that needed correcting are kept for
+# the patient (uploads.held), so nobody chooses a photo twice. Those never sent
+# are deleted after this many hours by `uploads.held_uploads_expire`; the
+# storage reconciliation counts them as referenced until then.
+PORTAL_HELD_PHOTO_HOURS = env.int("PORTAL_HELD_PHOTO_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["held-uploads-expire"] = {
+    "task": "uploads.held_uploads_expire",
+    "schedule": 15 * 60.0,
+    "options": {"expires": 15 * 60.0},
+}
+
 # --- Security -------------------------------------------------------------------
 # Staff are signed out after this long without a request (shared workstations).
 SESSION_COOKIE_AGE = env.int("PORTAL_SESSION_IDLE_SECONDS", default=60 * 60)

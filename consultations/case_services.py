@@ -6,6 +6,7 @@ the transition table and writes the timeline entry.
 """
 
 import logging
+from dataclasses import replace
 
 from django.db import transaction
 from django.template.defaultfilters import pluralize
@@ -17,6 +18,8 @@ from notifications.events import (
     notify_patient_replied,
     notify_review_recorded,
 )
+from uploads.held import held_uploads_claim
+from uploads.models import HeldUpload, PhotoAngle
 from uploads.services import AcceptedPhoto, photos_stored_all_or_nothing
 
 from .access import StaffRole, case_role, users_with_role
@@ -112,7 +115,12 @@ def _reply_note(photo_count: int) -> str:
 
 
 def consultation_patient_reply(
-    *, consultation, question_id: int, answer: str, photos: list[AcceptedPhoto]
+    *,
+    consultation,
+    question_id: int,
+    answer: str,
+    photos: list[AcceptedPhoto],
+    held: list[HeldUpload] = (),
 ) -> ConsultationRequest:
     """The patient answers the question they were shown, with text and/or photos.
 
@@ -126,7 +134,7 @@ def consultation_patient_reply(
                 action=Action.PATIENT_REPLY,
                 by=None,
                 expected_version=None,
-                note=_reply_note(len(photos)),
+                note=_reply_note(len(photos) + len(held)),
             )
             question = (
                 updated.information_requests.select_for_update()
@@ -138,7 +146,11 @@ def consultation_patient_reply(
             question.answer = answer
             question.answered_at = timezone.now()
             question.save(update_fields=["answer", "answered_at"])
-            store_photos(request=updated, photos=photos)
+            store_photos(
+                request=updated,
+                photos=[replace(p, angle=PhotoAngle.ADDED_LATER) for p in photos],
+            )
+            held_uploads_claim(request=updated, held=held, angle=PhotoAngle.ADDED_LATER)
             notify_patient_replied(updated)
     except TransitionRefused:
         raise

@@ -1,4 +1,5 @@
 import datetime
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.utils.functional import lazy
 from django_countries.fields import CountryField
 from phonenumber_field.formfields import PhoneNumberField
 
+from uploads.models import HeldUpload, PhotoAngle
 from uploads.services import AcceptedPhoto
 from uploads.templatetags.photo_sizes import photo_size
 from uploads.validation import (
@@ -46,6 +48,99 @@ class MultiplePhotoField(forms.FileField):
             raise forms.ValidationError(self.error_messages["required"], code="required")
         single_file_clean = super().clean
         return _accepted_photos(files, single_file_clean=lambda f: single_file_clean(f, initial))
+
+
+class SlotPhotoField(MultiplePhotoField):
+    """One photo for one guided angle: the same checks, a single-file input."""
+
+    widget = forms.FileInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, data, initial=None):
+        return super().clean(data[:1] if isinstance(data, list | tuple) else data, initial)
+
+
+@dataclass(frozen=True)
+class Slot:
+    angle: str
+    label: str
+    advice: str
+
+
+# The guided angles, in the order of the page and of the staff pages.
+SLOTS = [
+    Slot(PhotoAngle.FRONT, "Front", "Look straight at the camera, face relaxed."),
+    Slot(PhotoAngle.LEFT_OBLIQUE, "Left oblique", "Turn halfway to your left."),
+    Slot(PhotoAngle.RIGHT_OBLIQUE, "Right oblique", "Turn halfway to your right."),
+    Slot(PhotoAngle.LEFT_PROFILE, "Left profile", "Turn fully to your left, chin level."),
+    Slot(PhotoAngle.RIGHT_PROFILE, "Right profile", "Turn fully to your right, chin level."),
+]
+
+
+class KeptPhotosMixin:
+    """Photos chosen in several fields, and photos kept from an earlier post of the form.
+
+    ``kept`` are the HeldUploads this browser holds for the form's submission
+    key. A kept photo stays unless its "Remove" box is ticked or a new file is
+    chosen in its slot; the maximum counts kept and new photos together.
+    ``photo_fields`` maps each photo field to the angle its photos get.
+    """
+
+    photo_fields: dict[str, str] = {}
+    REMOVE = "remove_kept"
+
+    def __init__(self, *args, kept: list[HeldUpload] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kept = list(kept)
+
+    def removed_ids(self) -> set[str]:
+        return set(self.data.getlist(self.REMOVE)) if hasattr(self.data, "getlist") else set()
+
+    def kept_in(self, angle: str) -> list[HeldUpload]:
+        return [held for held in self.kept if held.slot == angle]
+
+    def new_photos(self) -> list[AcceptedPhoto]:
+        """Every photo of this post that passed its checks, with its angle and name."""
+        cleaned = getattr(self, "cleaned_data", {})
+        new = []
+        for name, angle in self.photo_fields.items():
+            for accepted in cleaned.get(name) or []:
+                new.append(
+                    AcceptedPhoto(
+                        upload=accepted.upload,
+                        facts=accepted.facts,
+                        angle=angle,
+                        name=truncatechars(accepted.upload.name or "photo", 60),
+                    )
+                )
+        return new
+
+    def kept_staying(self) -> list[HeldUpload]:
+        """Kept photos neither removed nor replaced by a new photo in their slot."""
+        removed = self.removed_ids()
+        replaced = {p.angle for p in self.new_photos() if p.angle in SLOT_ANGLES}
+        return [h for h in self.kept if str(h.pk) not in removed and h.slot not in replaced]
+
+    def kept_leaving(self) -> list[HeldUpload]:
+        staying = self.kept_staying()
+        return [h for h in self.kept if h not in staying]
+
+    def _clean_photo_total(self, *, required: bool, first_field: str, extra_field: str):
+        if any(name in self.errors for name in self.photo_fields):
+            return
+        total = len(self.kept_staying()) + len(self.new_photos())
+        most = settings.PORTAL_MAX_PHOTOS
+        if total == 0 and required:
+            self.add_error(first_field, "Please add at least one photo.")
+        elif total > most:
+            excess = total - most
+            self.add_error(
+                extra_field,
+                f"You have {total} photos here; the clinic takes at most {most}. Please remove "
+                f"{excess} (tick “Remove” next to a kept photo, or choose fewer other photos).",
+            )
 
 
 def _photos_help_text(*, required: bool) -> str:
@@ -111,7 +206,10 @@ def _age_on(born: datetime.date, day: datetime.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-class ConsultationRequestForm(forms.ModelForm):
+SLOT_ANGLES = {slot.angle for slot in SLOTS}
+
+
+class ConsultationRequestForm(KeptPhotosMixin, forms.ModelForm):
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
     # Invisible to people (hidden by CSS, skipped by keyboard and screen
     # readers); bots that fill every field give themselves away.
@@ -152,10 +250,16 @@ class ConsultationRequestForm(forms.ModelForm):
         label="I agree to be contacted about my request.",
         error_messages={"required": "We need your agreement to contact you about your request."},
     )
+    # The guided slots are added in __init__ (photo_<angle>); this takes the rest.
     photos = MultiplePhotoField(
-        label="Choose your photos",
-        error_messages={"required": "Please add at least one photo."},
+        label="Other photos",
+        required=False,
+        help_text=lazy(lambda: _photos_help_text(required=True), str)(),
     )
+    photo_fields = {
+        **{f"photo_{slot.angle}": slot.angle for slot in SLOTS},
+        "photos": PhotoAngle.OTHER,
+    }
 
     class Meta:
         model = ConsultationRequest
@@ -214,6 +318,10 @@ class ConsultationRequestForm(forms.ModelForm):
                 widget=MonthInput(attrs={"placeholder": "YYYY-MM"}),
                 input_formats=["%Y-%m", "%m/%Y", "%Y-%m-%d"],
             )
+        for slot in SLOTS:
+            self.fields[f"photo_{slot.angle}"] = SlotPhotoField(
+                label=slot.label, help_text=slot.advice
+            )
         # The order the page shows the fields in, so the error summary follows the page.
         self.order_fields(
             [
@@ -227,12 +335,19 @@ class ConsultationRequestForm(forms.ModelForm):
                     for end in ("", "_date")
                 ),
                 "treatment_other_description",
-                "photos",
+                *self.photo_fields,
                 "consent_privacy",
                 "consent_photos",
                 "consent_contact",
             ]
         )
+
+    def kept_other(self) -> list[HeldUpload]:
+        return self.kept_in(PhotoAngle.OTHER)
+
+    def photo_slots(self):
+        """(slot, bound field, kept photos) for the template, in the page's order."""
+        return [(slot, self[f"photo_{slot.angle}"], self.kept_in(slot.angle)) for slot in SLOTS]
 
     def treatment_rows(self):
         """(checkbox, date) bound-field pairs for the template, in a fixed order."""
@@ -270,6 +385,9 @@ class ConsultationRequestForm(forms.ModelForm):
                 self.add_error(f"treatment_{kind}_date", "This date is in the future.")
         if cleaned.get("treatment_other") and not cleaned.get("treatment_other_description"):
             self.add_error("treatment_other_description", "Please tell us which other treatment.")
+        self._clean_photo_total(
+            required=True, first_field=f"photo_{SLOTS[0].angle}", extra_field="photos"
+        )
         return cleaned
 
     @property
@@ -298,8 +416,10 @@ class ConsultationRequestForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class PatientReplyForm(forms.Form):
+class PatientReplyForm(KeptPhotosMixin, forms.Form):
     """The patient's answer to a coordinator's question, through the status link."""
+
+    photo_fields = {"photos": PhotoAngle.ADDED_LATER}
 
     # Which question this answers: a question takes one answer, whatever the
     # browser sends again later.
@@ -311,9 +431,13 @@ class PatientReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     photos = MultiplePhotoField(label="Add photos", required=False)
+    # Photos kept across an error are held against this key (uploads.held).
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("answer") and not cleaned.get("photos") and not self.errors:
+        has_photos = self.kept_staying() or cleaned.get("photos")
+        if not cleaned.get("answer") and not has_photos and not self.errors:
             raise forms.ValidationError("Please write an answer or add at least one photo.")
+        self._clean_photo_total(required=False, first_field="photos", extra_field="photos")
         return cleaned

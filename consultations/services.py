@@ -8,6 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications.events import notify_request_submitted
+from uploads.held import held_uploads_claim
+from uploads.models import HeldUpload
 from uploads.services import AcceptedPhoto, photos_stored_all_or_nothing
 
 from .models import ConsultationRequest, PriorTreatment, RequestConcern, new_reference
@@ -40,12 +42,15 @@ def consultation_submit(
     concerns: list[str],
     treatments: list[TreatmentEntry],
     photos: list[AcceptedPhoto],
+    held: list[HeldUpload] = (),
 ) -> ConsultationRequest:
     """Store a patient's request and photos, all or nothing.
 
     Submitting the same form twice (double click, reload) returns the request
     the first submission created. If any photo cannot be written, no row
-    remains and the objects already written are deleted.
+    remains and the objects already written are deleted. ``held`` are photos
+    kept from earlier posts of the form: they become the request's photos in
+    the same transaction, or stay held if it fails.
     """
     existing = ConsultationRequest.objects.filter(submission_key=submission_key).first()
     if existing:
@@ -76,6 +81,7 @@ def consultation_submit(
                 for entry in treatments
             )
             store_photos(request=consultation, photos=photos)
+            held_uploads_claim(request=consultation, held=held)
             notify_request_submitted(consultation)
     except IntegrityError:
         # A concurrent twin of this submission committed first: answer with it.
@@ -92,6 +98,6 @@ def consultation_submit(
         "consultation submitted ref=%s id=%s photos=%d",
         consultation.reference,
         consultation.pk,
-        len(photos),
+        len(photos) + len(held),
     )
     return consultation

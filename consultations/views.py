@@ -8,8 +8,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from uploads.held import held_uploads_release
+
 from .case_services import consultation_patient_reply, open_information_request
 from .forms import ConsultationRequestForm, PatientReplyForm
+from .kept_photos import keep_photos, kept_for
 from .models import ConsultationRequest
 from .patient_status import patient_status, photo_counts
 from .rate_limit import limit_posts_per_address
@@ -109,16 +112,20 @@ def request_new(request: HttpRequest) -> HttpResponse:
 
 
 def _request_submit(request: HttpRequest) -> HttpResponse:
-    form = ConsultationRequestForm(request.POST, request.FILES)
+    key = _uuid_or_none(request.POST.get("submission_key"))
+    try:
+        kept = kept_for(request, key)
+    except CONNECTION_ERRORS:
+        _reconnect()
+        kept = []
+    form = ConsultationRequestForm(request.POST, request.FILES, kept=kept)
     if form.is_bot:
         logger.info("honeypot field filled; submission dropped")
         return redirect("consultations:received")
     # A key that was used already (double click, reload, Back then Send) needs
     # no photo decoding: the request it made is the answer.
     try:
-        sent = ConsultationRequest.objects.filter(
-            submission_key=_uuid_or_none(form.data.get("submission_key"))
-        ).first()
+        sent = ConsultationRequest.objects.filter(submission_key=key).first()
     except CONNECTION_ERRORS:
         logger.error("database unavailable at the submission-key lookup, nothing stored")
         _reconnect()
@@ -128,6 +135,8 @@ def _request_submit(request: HttpRequest) -> HttpResponse:
         messages.info(request, "You had already sent this request; nothing was sent twice.")
         return redirect(status_path(sent))
     if not form.is_valid():
+        if key is not None:
+            keep_photos(request, form, key)
         return render_request_form(request, form)
     try:
         consultation = consultation_submit(
@@ -135,11 +144,13 @@ def _request_submit(request: HttpRequest) -> HttpResponse:
             details=form.details(),
             concerns=form.cleaned_data["concerns"],
             treatments=form.treatments(),
-            photos=form.cleaned_data["photos"],
+            photos=form.new_photos(),
+            held=form.kept_staying(),
         )
     except SubmissionFailed:
         _reconnect()
         return render_request_form(request, form, status=503, submission_failed=True)
+    held_uploads_release(form.kept_leaving())
     _remember_submission(request, consultation)
     return redirect(status_path(consultation))
 
@@ -179,7 +190,9 @@ def render_status_page(
     """
     question = open_information_request(consultation)
     if question is not None and reply_form is None:
-        reply_form = PatientReplyForm(initial={**(typed or {}), "question": question.pk})
+        reply_form = PatientReplyForm(
+            initial={**(typed or {}), "question": question.pk, "submission_key": uuid.uuid4()}
+        )
     response = render(
         request,
         "consultations/status.html",
@@ -237,7 +250,8 @@ def _status_page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _reply_submit(request: HttpRequest, consultation: ConsultationRequest) -> HttpResponse:
-    form = PatientReplyForm(request.POST, request.FILES)
+    key = _uuid_or_none(request.POST.get("submission_key"))
+    form = PatientReplyForm(request.POST, request.FILES, kept=kept_for(request, key))
     question = open_information_request(consultation)
     if question is None or form.data.get("question") != str(question.pk):
         # The question this form answered was answered already (double click,
@@ -245,13 +259,20 @@ def _reply_submit(request: HttpRequest, consultation: ConsultationRequest) -> Ht
         messages.info(request, "We already have your answer; nothing was sent twice.")
         return redirect(request.path)
     if not form.is_valid():
+        if key is None:
+            # A page drawn before replies had keys: give the form one now.
+            key = uuid.uuid4()
+            form.data = form.data.copy()
+            form.data["submission_key"] = str(key)
+        keep_photos(request, form, key)
         return render_status_page(request, consultation, reply_form=form)
     try:
         consultation_patient_reply(
             consultation=consultation,
             question_id=question.pk,
             answer=form.cleaned_data["answer"],
-            photos=form.cleaned_data["photos"],
+            photos=form.new_photos(),
+            held=form.kept_staying(),
         )
     except TransitionRefused:
         # A twin of this post won the race: it is the answer the clinic has.
@@ -262,4 +283,5 @@ def _reply_submit(request: HttpRequest, consultation: ConsultationRequest) -> Ht
         return render_status_page(
             request, consultation, reply_form=form, status=503, reply_failed=True
         )
+    held_uploads_release(form.kept_leaving())
     return redirect(request.path + "?replied=1")

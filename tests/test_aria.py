@@ -33,7 +33,7 @@ def test_the_request_form_with_errors(client):
     assert 'aria-describedby="id_first_name_error"' in html
     assert 'id="id_first_name_error"' in html
     assert 'id="id_treatment_ipl_error"' in html
-    assert_all_references_exist(response, must_describe="id_photos_error")
+    assert_all_references_exist(response, must_describe="id_photo_front_error")
 
 
 def test_the_status_page_reply_form_with_errors(client, coordinator_user):

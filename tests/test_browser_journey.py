@@ -66,7 +66,7 @@ def submit_with_a_double_click(patient: Person) -> str:
     page.goto("/")
     patient.step("01-form")
     fill_form(page)
-    page.get_by_label("Choose your photos").set_input_files(FIRST_PHOTOS)
+    page.get_by_label("Other photos").set_input_files(FIRST_PHOTOS)
     patient.step("02-form-filled")
     page.get_by_role("button", name="Send my request").dblclick()
     reference = page.get_by_test_id("reference").inner_text()

@@ -25,7 +25,7 @@ def test_back_then_send_makes_no_second_request(patient):
     page = patient.page
     page.goto("/")
     fill_form(page)
-    page.get_by_label("Choose your photos").set_input_files([FIXTURES / "DSCN0010.jpg"])
+    page.get_by_label("Other photos").set_input_files([FIXTURES / "DSCN0010.jpg"])
     page.get_by_role("button", name="Send my request").click()
     reference = page.get_by_test_id("reference").inner_text()
 
@@ -48,7 +48,7 @@ def test_a_refused_security_check_keeps_what_was_typed(patient):
     page = patient.page
     page.goto("/")
     fill_form(page)
-    page.get_by_label("Choose your photos").set_input_files([FIXTURES / "portrait_6.jpg"])
+    page.get_by_label("Other photos").set_input_files([FIXTURES / "portrait_6.jpg"])
     patient.context.clear_cookies()
     with patient.expect_status(403):
         page.get_by_role("button", name="Send my request").click()
@@ -63,7 +63,7 @@ def test_a_refused_security_check_keeps_what_was_typed(patient):
     assert page.get_by_label("I agree to be contacted about my request.").is_checked()
     assert ConsultationRequest.objects.count() == 0
 
-    page.get_by_label("Choose your photos").set_input_files([FIXTURES / "portrait_6.jpg"])
+    page.get_by_label("Other photos").set_input_files([FIXTURES / "portrait_6.jpg"])
     page.get_by_role("button", name="Send my request").click()
     reference = page.get_by_test_id("reference").inner_text()
     assert ConsultationRequest.objects.get().reference == reference
@@ -96,12 +96,14 @@ def test_back_then_send_makes_no_second_reply(patient, coordinator_user):
     assert case.status_changes.filter(to_status="in_triage").count() == 2  # triage, reply
 
 
-def test_a_mistake_keeps_every_answer_and_asks_for_the_photos_again(patient):
+def test_a_mistake_keeps_every_answer_and_every_photo(patient):
+    """Without choosing a photo twice: slots filled, a typing mistake, fixed, sent."""
     page = patient.page
     page.goto("/")
     fill_form(page)
     page.get_by_label("Email address").fill("not an email")
-    page.get_by_label("Choose your photos").set_input_files([FIXTURES / "portrait_6.jpg"])
+    page.locator("#id_photo_front").set_input_files([FIXTURES / "portrait_6.jpg"])
+    page.locator("#id_photo_left_oblique").set_input_files([FIXTURES / "DSCN0010.jpg"])
     page.get_by_role("button", name="Send my request").click()
 
     page.get_by_text("Please check 1 answer").wait_for()
@@ -114,5 +116,16 @@ def test_a_mistake_keeps_every_answer_and_asks_for_the_photos_again(patient):
         "2026-09"
     )
     assert page.get_by_label("I have read the privacy notice.").is_checked()
-    assert page.get_by_text("Please choose your photos again").is_visible()
+    assert page.get_by_text("Kept: portrait_6.jpg").is_visible()
+    assert page.get_by_text("Kept: DSCN0010.jpg").is_visible()
+    page.locator(".photo-slots").scroll_into_view_if_needed()
+    patient.step("kept-photos-390")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    patient.step("kept-photos-1366")
     assert ConsultationRequest.objects.count() == 0
+
+    page.get_by_label("Email address").fill(PATIENT["email"])
+    page.get_by_role("button", name="Send my request").click()
+    page.get_by_test_id("reference").wait_for()
+    case = ConsultationRequest.objects.get()
+    assert sorted(case.photos.values_list("angle", flat=True)) == ["front", "left_oblique"]

@@ -170,7 +170,7 @@ def test_the_error_summary_reads_naturally_in_the_pages_order(client):
         "id_first_name",
         "id_preferred_contact_0",
         "id_treatment_ipl",
-        "id_photos",
+        "id_photo_front",
         "id_consent_contact",
     ]
     # Each link's target comes in that order on the page too.
@@ -182,7 +182,7 @@ def test_the_photo_guide_recommends_five_and_gives_the_limit(client, settings):
     settings.PORTAL_MAX_PHOTOS = 6
     page = text_of(client.get(reverse("consultations:request_new")))
     assert "we recommend five photos" in page
-    assert "You can send up to 6." in page
+    assert "You can send up to 6 in all." in page
     assert "up to five photos" not in page
 
 

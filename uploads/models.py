@@ -9,6 +9,18 @@ class PhotoAngle(models.TextChoices):
     RIGHT_OBLIQUE = "right_oblique", "Right oblique"
     LEFT_PROFILE = "left_profile", "Left profile"
     RIGHT_PROFILE = "right_profile", "Right profile"
+    OTHER = "other", "Other"
+    # Sent later by the patient, with a reply to the clinic's question.
+    ADDED_LATER = "added_later", "Added later"
+
+
+# The order staff see photos in: the guided angles, then the rest.
+ANGLE_ORDER = list(PhotoAngle.values)
+
+
+def angle_rank(angle: str) -> int:
+    """Position of an angle in ANGLE_ORDER; photos from before angles were kept count as other."""
+    return ANGLE_ORDER.index(angle or PhotoAngle.OTHER)
 
 
 class ProcessingStatus(models.TextChoices):
@@ -79,6 +91,37 @@ class Photo(models.Model):
     @property
     def display_rendition(self) -> "Rendition | None":
         return self.rendition(RenditionName.DISPLAY)
+
+
+class HeldUpload(models.Model):
+    """A photo that passed validation on a form that still needs correcting.
+
+    Kept against the form's submission key and the browser session that sent
+    it (``holder``, a random token kept in that session), so the patient never
+    chooses it twice; the form that is finally sent turns it into a Photo.
+    Held uploads nobody sends are deleted after PORTAL_HELD_PHOTO_HOURS.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    submission_key = models.UUIDField(db_index=True)
+    holder = models.CharField(max_length=64)
+    # A PhotoAngle value: the slot of the form it was chosen in.
+    slot = models.CharField(max_length=20, choices=PhotoAngle.choices)
+    # The patient's own file name, shown back only to them; never logged.
+    name = models.CharField(max_length=100)
+    original_key = models.CharField(max_length=200, unique=True)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"held upload {self.id}"
 
 
 class Rendition(models.Model):

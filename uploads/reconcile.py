@@ -2,7 +2,8 @@
 
 Finds every object under the portal's prefixes that no row needs and deletes
 it: raw uploads whose request never committed (storage failed mid-way and the
-best-effort cleanup failed too), raw uploads of photos already processed (a
+best-effort cleanup failed too), uploads held for a form past their expiry,
+raw uploads of photos already processed (a
 worker lost between the "ready" commit and the deletion), and renditions or
 anything else whose photo row is gone. Objects younger than the threshold are
 never touched: they may belong to a request still being written.
@@ -21,7 +22,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 from storages.backends.s3 import S3Storage
 
-from .models import Photo, ProcessingStatus
+from .held import held_expiry_cutoff
+from .models import HeldUpload, Photo, ProcessingStatus
 from .services import STORAGE_ERRORS
 from .storage import private_storage
 
@@ -73,7 +75,8 @@ def storage_objects_unreferenced(
     """Objects older than ``older_than`` that no row needs.
 
     Needed: the raw upload of a photo not yet ready (pending photos are still
-    to be processed, failed ones may be processed again) and anything under
+    to be processed, failed ones may be processed again), an upload held for
+    a form until it expires (PORTAL_HELD_PHOTO_HOURS) and anything under
     ``renditions/<id>/`` of a photo that exists. The rows are read after the
     listing, so a row committed while the storage was being listed still counts.
     """
@@ -83,6 +86,10 @@ def storage_objects_unreferenced(
         return []
     needed_originals = set(
         Photo.objects.exclude(status=ProcessingStatus.READY).values_list("original_key", flat=True)
+    ) | set(
+        HeldUpload.objects.filter(created_at__gte=held_expiry_cutoff()).values_list(
+            "original_key", flat=True
+        )
     )
     photo_ids = {str(pk) for pk in Photo.objects.values_list("pk", flat=True)}
     return [

@@ -36,6 +36,10 @@ class AcceptedPhoto:
 
     upload: File
     facts: PhotoFacts
+    # Where the patient chose it: a PhotoAngle value (blank until the form knows).
+    angle: str = ""
+    # The patient's file name, shown back to them on a kept photo; never logged.
+    name: str = ""
 
 
 @contextmanager
@@ -61,7 +65,13 @@ def photos_stored_all_or_nothing():
             # Registered before the photos' own after-commit work, so it runs first.
             transaction.on_commit(mark_committed)
         return [
-            photo_store(request=request, upload=p.upload, facts=p.facts, written_keys=written_keys)
+            photo_store(
+                request=request,
+                upload=p.upload,
+                facts=p.facts,
+                angle=p.angle,
+                written_keys=written_keys,
+            )
             for p in photos
         ]
 
@@ -73,7 +83,9 @@ def photos_stored_all_or_nothing():
         raise
 
 
-def photo_store(*, request, upload: File, facts: PhotoFacts, written_keys: list[str]) -> Photo:
+def photo_store(
+    *, request, upload: File, facts: PhotoFacts, angle: str = "", written_keys: list[str]
+) -> Photo:
     """Write one accepted upload to private storage under a random key and record it.
 
     The stored key is appended to ``written_keys`` before the row is saved, so
@@ -81,8 +93,7 @@ def photo_store(*, request, upload: File, facts: PhotoFacts, written_keys: list[
     Processing into renditions is queued for when (and if) the row commits.
     """
     photo_id = uuid.uuid4()
-    upload.seek(0)
-    key = private_storage().save(f"originals/{photo_id}.{EXTENSIONS[facts.content_type]}", upload)
+    key = original_save(photo_id, upload, facts)
     written_keys.append(key)
     photo = Photo.objects.create(
         id=photo_id,
@@ -93,9 +104,15 @@ def photo_store(*, request, upload: File, facts: PhotoFacts, written_keys: list[
         width=facts.width,
         height=facts.height,
         sha256=facts.sha256,
+        angle=angle,
     )
     photo_process_on_commit(photo_id=photo_id)
     return photo
+
+
+def original_save(object_id: uuid.UUID, upload: File, facts: PhotoFacts) -> str:
+    upload.seek(0)
+    return private_storage().save(f"originals/{object_id}.{EXTENSIONS[facts.content_type]}", upload)
 
 
 def photo_objects_delete(keys: list[str]) -> None:

@@ -7,6 +7,7 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from .held import held_uploads_expire
 from .reconcile import storage_reconcile
 from .services import (
     RetryableStorageError,
@@ -73,3 +74,9 @@ def storage_reconcile_task() -> dict[str, int]:
     return storage_reconcile(
         older_than=datetime.timedelta(seconds=settings.PORTAL_STORAGE_ORPHAN_AFTER_SECONDS)
     )
+
+
+@shared_task(name="uploads.held_uploads_expire")
+def held_uploads_expire_task() -> int:
+    """Periodic sweep (Celery beat): delete photos held for forms never sent."""
+    return held_uploads_expire()
