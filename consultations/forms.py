@@ -103,6 +103,8 @@ class KeptPhotosMixin:
 
     def new_photos(self) -> list[AcceptedPhoto]:
         """Every photo of this post that passed its checks, with its angle and name."""
+        if hasattr(self, "_new_photos"):
+            return self._new_photos
         cleaned = getattr(self, "cleaned_data", {})
         new = []
         for name, angle in self.photo_fields.items():
@@ -128,9 +130,12 @@ class KeptPhotosMixin:
         return [h for h in self.kept if h not in staying]
 
     def _clean_photo_total(self, *, required: bool, first_field: str, extra_field: str):
+        # Remembered before add_error drops a field's photos from cleaned_data:
+        # too many photos is no reason to lose the ones that passed.
+        self._new_photos = self.new_photos()
         if any(name in self.errors for name in self.photo_fields):
             return
-        total = len(self.kept_staying()) + len(self.new_photos())
+        total = len(self.kept_staying()) + len(self._new_photos)
         most = settings.PORTAL_MAX_PHOTOS
         if total == 0 and required:
             self.add_error(first_field, "Please add at least one photo.")
