@@ -63,14 +63,19 @@ def fresh_code(user) -> str:
     """An authenticator code for ``user`` that this test run has not used yet.
 
     The portal refuses a code used before (replay), and accepts the codes of
-    one period either side (MFA_TOTP_TOLERANCE): so up to three sign-ins of
-    one account in one period, then wait for the next period.
+    one period either side (MFA_TOTP_TOLERANCE). The previous period's code
+    is offered only early in a period: near its end, the server may already
+    be one period on, where that code is two periods old and refused.
     """
     secret = totp_secret(user)
     totp = pyotp.TOTP(secret)
     while True:
-        counter = int(time.time()) // totp.interval
-        for candidate in (counter, counter + 1, counter - 1):
+        now = time.time()
+        counter = int(now) // totp.interval
+        candidates = [counter, counter + 1]
+        if totp.interval - now % totp.interval > 10:
+            candidates.append(counter - 1)
+        for candidate in candidates:
             code = totp.generate_otp(candidate)
             if (secret, code) not in _used_codes:
                 _used_codes.add((secret, code))
