@@ -75,6 +75,16 @@ class PhotoQuality:
         )
 
 
+def quality_thresholds() -> dict[str, float]:
+    """The thresholds as plain data, for the upload widget's own hint (as JSON)."""
+    return {
+        "measureLongSide": QUALITY_MEASURE_LONG_SIDE,
+        "darkBelow": DARK_BELOW,
+        "blurryBelow": BLURRY_BELOW,
+        "smallShortSideBelow": SMALL_SHORT_SIDE_BELOW,
+    }
+
+
 def quality_hints(*, brightness: float, sharpness: float, short_side: int) -> list[str]:
     hints = []
     if brightness < DARK_BELOW:
