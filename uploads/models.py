@@ -60,6 +60,13 @@ class Photo(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     # The raw upload (with its metadata) is deleted once the review image exists.
     original_deleted_at = models.DateTimeField(null=True, blank=True)
+    # Measured while the renditions are made (uploads/processing.py), for staff
+    # only: mean luminance 0-255, variance of a Laplacian on a 640-pixel grey
+    # copy, and the hints those and the size gave with the thresholds of the
+    # day ("may be blurry"). Empty until processed.
+    brightness = models.FloatField(null=True, blank=True)
+    sharpness = models.FloatField(null=True, blank=True)
+    quality_hints = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

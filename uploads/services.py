@@ -211,7 +211,19 @@ def _render_and_store(photo: Photo) -> None:
     photo.status = ProcessingStatus.READY
     photo.failure_reason = ""
     photo.processed_at = timezone.now()
-    photo.save(update_fields=["status", "failure_reason", "processed_at"])
+    photo.brightness = rendered.quality.brightness
+    photo.sharpness = rendered.quality.sharpness
+    photo.quality_hints = rendered.quality.hints
+    photo.save(
+        update_fields=[
+            "status",
+            "failure_reason",
+            "processed_at",
+            "brightness",
+            "sharpness",
+            "quality_hints",
+        ]
+    )
     logger.info("photo processed photo=%s renditions=%d", photo.id, len(written))
 
 
