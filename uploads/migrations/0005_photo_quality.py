@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('uploads', '0003_access_log_moved'),
+        ('uploads', '0004_held_uploads_and_angles'),
     ]
 
     operations = [
