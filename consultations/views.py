@@ -32,6 +32,8 @@ LAST_SUBMISSION = "consultations.last_submission"
 # that is down. The patient gets the designed 503 page, never the generic 500.
 CONNECTION_ERRORS = (OperationalError, InterfaceError)
 
+ALREADY_ANSWERED = "We already have your answer; nothing was sent twice."
+
 
 def _reconnect() -> None:
     """Drop a connection the database has lost, so the next query opens a fresh one.
@@ -82,11 +84,16 @@ def render_request_form(
     request: HttpRequest,
     form: ConsultationRequestForm,
     *,
+    previous: ConsultationRequest | None = None,
     status: int = 200,
     **flags,
 ) -> HttpResponse:
-    """The form page; ``flags`` name what went wrong (submission_failed, csrf_failed)."""
-    previous = _last_submission(request)
+    """The form page; ``flags`` name what went wrong (submission_failed, csrf_failed).
+
+    ``previous`` is this browser's last request when the caller has looked it
+    up already; otherwise it is looked up here.
+    """
+    previous = previous or _last_submission(request)
     already_sent = (
         {"reference": previous.reference, "status_path": status_path(previous)}
         if previous
@@ -108,7 +115,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
         return _request_submit(request)
     previous = _last_submission(request)
     key = previous.submission_key if previous else uuid.uuid4()
-    return render_request_form(request, ConsultationRequestForm(initial={"submission_key": key}))
+    form = ConsultationRequestForm(initial={"submission_key": key})
+    return render_request_form(request, form, previous=previous)
 
 
 def _request_submit(request: HttpRequest) -> HttpResponse:
@@ -256,7 +264,7 @@ def _reply_submit(request: HttpRequest, consultation: ConsultationRequest) -> Ht
     if question is None or form.data.get("question") != str(question.pk):
         # The question this form answered was answered already (double click,
         # Back then Send) or withdrawn: store nothing and show the current page.
-        messages.info(request, "We already have your answer; nothing was sent twice.")
+        messages.info(request, ALREADY_ANSWERED)
         return redirect(request.path)
     if not form.is_valid():
         if key is None:
@@ -276,7 +284,7 @@ def _reply_submit(request: HttpRequest, consultation: ConsultationRequest) -> Ht
         )
     except TransitionRefused:
         # A twin of this post won the race: it is the answer the clinic has.
-        messages.info(request, "We already have your answer; nothing was sent twice.")
+        messages.info(request, ALREADY_ANSWERED)
         return redirect(request.path)
     except SubmissionFailed:
         _reconnect()

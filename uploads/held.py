@@ -10,6 +10,7 @@ the same transaction as the request; the rest expire.
 import datetime
 import logging
 import uuid
+from dataclasses import asdict
 
 from django.conf import settings
 from django.utils import timezone
@@ -45,11 +46,7 @@ def upload_hold(*, holder: str, submission_key: uuid.UUID, photo: AcceptedPhoto)
             slot=photo.angle,
             name=photo.name[:100],
             original_key=key,
-            content_type=photo.facts.content_type,
-            size=photo.facts.size,
-            width=photo.facts.width,
-            height=photo.facts.height,
-            sha256=photo.facts.sha256,
+            **asdict(photo.facts),
         )
     except BaseException:
         photo_objects_delete([key])
@@ -81,15 +78,7 @@ def held_uploads_claim(*, request, held: list[HeldUpload], angle: str | None = N
         raise HeldUploadGone("a held upload was claimed or deleted meanwhile")
     for item in locked:
         photo = Photo.objects.create(
-            id=uuid.uuid4(),
-            request=request,
-            original_key=item.original_key,
-            content_type=item.content_type,
-            size=item.size,
-            width=item.width,
-            height=item.height,
-            sha256=item.sha256,
-            angle=angle or item.slot,
+            id=uuid.uuid4(), request=request, angle=angle or item.slot, **item.stored_original()
         )
         photo_process_on_commit(photo_id=photo.pk)
     HeldUpload.objects.filter(pk__in=[h.pk for h in locked]).delete()

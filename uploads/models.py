@@ -36,11 +36,9 @@ class RenditionName(models.TextChoices):
     THUMBNAIL = "thumbnail", "Thumbnail"
 
 
-class Photo(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    request = models.ForeignKey(
-        "consultations.ConsultationRequest", on_delete=models.CASCADE, related_name="photos"
-    )
+class StoredOriginal(models.Model):
+    """An accepted upload in private storage: where it is and what decoding found."""
+
     # Random and under a fixed prefix: never the patient's file name or name.
     # Kept after the upload itself is deleted, as a record of where it was.
     original_key = models.CharField(max_length=200, unique=True)
@@ -49,6 +47,20 @@ class Photo(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        abstract = True
+
+    def stored_original(self) -> dict:
+        """These fields' values: to record the same stored upload in another row."""
+        return {field.name: getattr(self, field.name) for field in StoredOriginal._meta.fields}
+
+
+class Photo(StoredOriginal):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    request = models.ForeignKey(
+        "consultations.ConsultationRequest", on_delete=models.CASCADE, related_name="photos"
+    )
     angle = models.CharField(max_length=20, choices=PhotoAngle.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -100,7 +112,7 @@ class Photo(models.Model):
         return self.rendition(RenditionName.DISPLAY)
 
 
-class HeldUpload(models.Model):
+class HeldUpload(StoredOriginal):
     """A photo that passed validation on a form that still needs correcting.
 
     Kept against the form's submission key and the browser session that sent
@@ -116,12 +128,6 @@ class HeldUpload(models.Model):
     slot = models.CharField(max_length=20, choices=PhotoAngle.choices)
     # The patient's own file name, shown back only to them; never logged.
     name = models.CharField(max_length=100)
-    original_key = models.CharField(max_length=200, unique=True)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveBigIntegerField()
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

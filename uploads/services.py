@@ -3,7 +3,7 @@ import io
 import logging
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -96,15 +96,7 @@ def photo_store(
     key = original_save(photo_id, upload, facts)
     written_keys.append(key)
     photo = Photo.objects.create(
-        id=photo_id,
-        request=request,
-        original_key=key,
-        content_type=facts.content_type,
-        size=facts.size,
-        width=facts.width,
-        height=facts.height,
-        sha256=facts.sha256,
-        angle=angle,
+        id=photo_id, request=request, angle=angle, original_key=key, **asdict(facts)
     )
     photo_process_on_commit(photo_id=photo_id)
     return photo
