@@ -138,7 +138,7 @@
     buttons.append(this.retryButton, this.removeButton);
     body.append(this.title, this.progress, this.status, this.hints, buttons);
     this.node.append(this.preview, body);
-    this.retryButton.addEventListener("click", this.upload.bind(this));
+    this.retryButton.addEventListener("click", this.queue.bind(this));
     this.removeButton.addEventListener("click", this.remove.bind(this));
   }
 
@@ -168,12 +168,25 @@
       drawPreview(item, bitmap);
       hintsFor(bitmap).forEach(function (hint) { item.hints.append(element("li", "", hint)); });
       bitmap.close();
-      item.upload();
+      item.queue();
     }, function () {
       // HEIC in most browsers: the server decodes it and makes the preview.
-      item.upload();
+      item.queue();
     });
   };
+
+  // One upload at a time: a phone link is no faster with several, each photo
+  // arrives sooner, and the first one gives the session its holder token.
+  Item.prototype.queue = function () {
+    this.show("queued", "Waiting to upload\u2026");
+    pump();
+  };
+
+  function pump() {
+    if (items.some(function (item) { return item.state === "uploading"; })) { return; }
+    var next = items.filter(function (item) { return item.state === "queued"; })[0];
+    if (next) { next.upload(); }
+  }
 
   Item.prototype.refuse = function (message) {
     this.show("refused", message);
@@ -219,6 +232,7 @@
       }
       this.show("uploaded", "Uploaded");
       say(this.slot.label + ": " + this.file.name + " uploaded.");
+      pump();
       finishIfWaiting();
       return;
     }
@@ -230,13 +244,15 @@
       var item = this;
       var delay = RETRY_DELAYS[this.attempt++];
       this.show("waiting", message + " Trying again in " + delay / 1000 + " s\u2026");
-      this.timer = window.setTimeout(function () { item.upload(); }, delay);
+      this.timer = window.setTimeout(function () { item.queue(); }, delay);
+      pump();
       return;
     }
     this.show(retry ? "failed" : "refused", retry
       ? message + " Please try again, or remove it."
       : message);
     say(this.file.name + ": " + this.status.textContent);
+    pump();
     finishIfWaiting();
   };
 
@@ -246,12 +262,13 @@
     window.clearTimeout(this.timer);
     if (this.request) { this.request.abort(); }
     if (held) { forget(held.remove); }
-    items.splice(items.indexOf(this), 1);
+    if (items.indexOf(this) !== -1) { items.splice(items.indexOf(this), 1); }
     var next = this.node.nextElementSibling || this.node.previousElementSibling;
     this.node.remove();
     (next ? next.querySelector("button:not([hidden])") : this.slot.input).focus();
     say(this.file.name + " removed.");
     updateWaitNote();
+    pump();
     finishIfWaiting();
   };
 
@@ -310,7 +327,7 @@
   // --- Send: wait for photos still uploading; never send with one failed ---
   function busy() {
     return items.filter(function (item) {
-      return item.state === "checking" || item.state === "uploading" || item.state === "waiting";
+      return ["checking", "queued", "uploading", "waiting"].indexOf(item.state) !== -1;
     });
   }
 
