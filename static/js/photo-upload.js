@@ -8,6 +8,7 @@
   var section = document.querySelector("[data-photo-upload]");
   if (!section || !window.FormData || !window.XMLHttpRequest) { return; }
   var form = section.closest("form");
+  section.classList.add("photo-upload--active");
   var config = section.dataset;
   var announcer = section.querySelector("[data-photo-announcer]");
   var waitNote = form.querySelector("[data-photo-wait]");
@@ -20,7 +21,10 @@
     window.setTimeout(function () { announcer.textContent = text; }, 50);
   }
 
+  // As the server words sizes (uploads/templatetags/photo_sizes.py): decimal units.
   function megabytes(bytes, roundUp) {
+    if (bytes < 1000) { return bytes + "\u00a0bytes"; }
+    if (bytes < 1000000) { return Math.floor(bytes / 1000) + "\u00a0KB"; }
     var tenths = roundUp ? Math.ceil(bytes / 100000) : Math.floor(bytes / 100000);
     return (tenths % 10 ? (tenths / 10).toFixed(1) : String(tenths / 10)) + "\u00a0MB";
   }
@@ -208,7 +212,8 @@
       if (!event.lengthComputable) { return; }
       var percent = Math.round((event.loaded / event.total) * 100);
       item.progress.value = percent;
-      item.status.textContent = "Uploading\u2026 " + percent + "%";
+      item.status.textContent = percent < 100 ? "Uploading\u2026 " + percent + "%"
+        : "Sent; the clinic's server is checking it\u2026";
     });
     request.addEventListener("load", function () { item.answered(request.status, request.response || {}); });
     request.addEventListener("error", function () { item.answered(0, {}); });
@@ -293,7 +298,6 @@
     if (!input) { return; }
     var slot = { name: node.dataset.slot, label: node.dataset.slotLabel, input: input, single: !input.multiple };
     var list = element("ul", "photo-items");
-    list.setAttribute("aria-label", slot.label + ": photos chosen");
     input.after(list);
     input.addEventListener("change", function () {
       var files = Array.prototype.slice.call(input.files);
