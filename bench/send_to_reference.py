@@ -14,7 +14,7 @@ phone size, throttled by the DevTools protocol. Three ways a patient sends:
 It also reads the gunicorn workers' resident memory (VmRSS at start, VmHWM,
 the peak, at the end) from /proc.
 
-    uv run pytest -p tests.conftest bench/send_to_reference.py -s -p no:randomly
+    PYTHONPATH=. uv run pytest -p tests.conftest bench/send_to_reference.py -s -p no:randomly
 
 (``-p tests.conftest`` lends the tests' fixtures: database, Redis, server, Chromium.)
 """
@@ -37,8 +37,9 @@ UPLOAD_MBIT = 10
 ROUNDS = 3
 
 
-def gunicorn_workers() -> list[int]:
-    """The pids of gunicorn workers: gunicorn processes whose parent is gunicorn too."""
+def gunicorn_workers(url: str) -> list[int]:
+    """The pids of this server's gunicorn workers: those whose parent is its gunicorn too."""
+    bind = url.rsplit(":", 1)[1].encode()
     found = {}
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
@@ -46,7 +47,7 @@ def gunicorn_workers() -> list[int]:
             cmdline = (status.parent / "cmdline").read_bytes()
         except (OSError, ValueError):
             continue
-        if b"gunicorn" in cmdline and b"config.wsgi" in cmdline:
+        if b"gunicorn" in cmdline and b"127.0.0.1:" + bind in cmdline:
             found[int(status.parent.name)] = int(fields["PPid"])
     return [pid for pid, parent in found.items() if parent in found]
 
@@ -93,9 +94,11 @@ def upload_answers(page) -> list[float]:
     times = []
     page.on(
         "response",
-        lambda r: times.append(time.perf_counter())
-        if r.request.method == "POST" and "/request/photos/" in r.url
-        else None,
+        lambda r: (
+            times.append(time.perf_counter())
+            if r.request.method == "POST" and "/request/photos/" in r.url
+            else None
+        ),
     )
     return times
 
@@ -107,7 +110,7 @@ def send_after_photos(patient, photos) -> float:
     for slot, path in zip(SLOTS, photos, strict=True):
         page.get_by_label(slot, exact=True).set_input_files(path)
     page.wait_for_function(
-        "document.querySelectorAll('.photo-item[data-state=uploaded]').length === 5",
+        "() => document.querySelectorAll('.photo-item[data-state=uploaded]').length === 5",
         timeout=120_000,
     )
     start = time.perf_counter()
@@ -144,7 +147,7 @@ def send_without_javascript(patient, photos) -> float:
 
 
 def test_send_to_reference(portal, chromium, photos):
-    workers = gunicorn_workers()
+    workers = gunicorn_workers(portal.url)
     idle = {pid: memory_mib(pid, "VmRSS") for pid in workers}
     results = {"after": [], "while": [], "while_total": [], "no_js": []}
     for round_number in range(ROUNDS):
@@ -176,5 +179,7 @@ def test_send_to_reference(portal, chromium, photos):
         print(f"| {label} | {statistics.median(values):.2f} s | {max(values):.2f} s |")
     for pid in workers:
         peak = memory_mib(pid, "VmHWM")
-        print(f"gunicorn worker {pid}: idle {idle[pid]:.1f} MiB, peak {peak:.1f} MiB, "
-              f"peak - idle {peak - idle[pid]:.1f} MiB")
+        print(
+            f"gunicorn worker {pid}: idle {idle[pid]:.1f} MiB, peak {peak:.1f} MiB, "
+            f"peak - idle {peak - idle[pid]:.1f} MiB"
+        )

@@ -6,6 +6,7 @@ there) and any uncaught page error. A step that should get a 4xx says so with
 ``expect_status``.
 """
 
+import json
 import re
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,19 @@ PHONE = {
     "has_touch": True,
 }
 DESK = {"viewport": {"width": 1366, "height": 900}}
+
+
+def assert_accessible(page, axe_script: str) -> None:
+    """No axe-core violations on the page as it is now (``axe_script``: the conftest fixture)."""
+    page.add_script_tag(path=axe_script)
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    found = [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in found
+    ]
+    assert found == [], json.dumps(found, indent=1)
 
 
 class Person:

@@ -2,6 +2,7 @@ import os
 import socket
 import uuid
 from contextlib import closing
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -191,6 +192,17 @@ def redis_url():
 
 
 # --- A real browser -----------------------------------------------------------
+
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """axe-core from npm (package.json), injected by tests.browser.assert_accessible."""
+    if not AXE.exists():
+        service_missing("axe-core", f"{AXE} missing (npm ci)")
+    return str(AXE)
 
 
 @pytest.fixture(scope="session")

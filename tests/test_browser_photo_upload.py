@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from consultations.models import ConsultationRequest
-from tests.browser import PHONE, Person, fill_form
+from tests.browser import PHONE, Person, assert_accessible, fill_form
 from uploads.models import HeldUpload
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -188,7 +188,16 @@ def test_a_failed_upload_retries_by_itself_and_by_hand_without_resending_others(
     ]
 
 
-def test_checks_and_hints_come_at_once_and_work_by_keyboard(patient, tmp_path):
+@pytest.fixture
+def patient_with_axe(portal, chromium):
+    # bypass_csp: axe-core is injected as a script, which the pages' policy refuses.
+    person = Person(chromium, portal.url, "patient-widget", PHONE, bypass_csp=True)
+    yield person
+    person.close()
+
+
+def test_checks_and_hints_come_at_once_and_work_by_keyboard(patient_with_axe, axe_script, tmp_path):
+    patient = patient_with_axe
     page = patient.page
     page.goto("/")
     too_big = tmp_path / "huge.jpg"
@@ -212,6 +221,7 @@ def test_checks_and_hints_come_at_once_and_work_by_keyboard(patient, tmp_path):
     hinted.get_by_text("This photo looks dark").wait_for()
     hinted.get_by_text("Uploaded").wait_for(timeout=15_000)
     patient.step("refusal-and-hint")
+    assert_accessible(page, axe_script)
 
     remove = hinted.get_by_role("button", name="Remove dark.jpg")
     remove.focus()

@@ -4,7 +4,6 @@ screen, no axe-core accessibility violations. Screenshots go to
 test-artifacts/pages/ to be looked at."""
 
 import http.client
-import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,8 +14,7 @@ from consultations import case_services
 from consultations.error_views import server_error
 from consultations.models import Outcome, Status
 from consultations.status_links import status_path
-from tests.browser import DESK, PHONE, Person, sign_in
-from tests.conftest import service_missing
+from tests.browser import DESK, PHONE, Person, assert_accessible, sign_in
 from tests.factories import ConsultationRequestFactory
 from tests.images import image_bytes
 from tests.photos import stored_photo
@@ -24,7 +22,6 @@ from tests.staff import coordinator as make_coordinator
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "pages"
-AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = {"phone": PHONE, "desktop": DESK}
 
 MEASURE = """() => {
@@ -39,25 +36,6 @@ MEASURE = """() => {
     overflow: document.documentElement.scrollWidth - window.innerWidth,
   };
 }"""
-
-
-@pytest.fixture(scope="session")
-def axe_script():
-    if not AXE.exists():
-        service_missing("axe-core", f"{AXE} missing (npm ci)")
-    return str(AXE)
-
-
-def assert_accessible(page, axe_script):
-    page.add_script_tag(path=axe_script)
-    found = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-    )
-    found = [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in found
-    ]
-    assert found == [], json.dumps(found, indent=1)
 
 
 @pytest.fixture(params=WIDTHS)
