@@ -44,10 +44,19 @@ class MultiplePhotoField(forms.FileField):
 
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data] if data else []
+        # The photos that passed when others in the same input did not: the
+        # form holds them, so the patient chooses again only the refused ones.
+        self.accepted_despite_errors = []
         if not files and self.required:
             raise forms.ValidationError(self.error_messages["required"], code="required")
         single_file_clean = super().clean
-        return _accepted_photos(files, single_file_clean=lambda f: single_file_clean(f, initial))
+        try:
+            return _accepted_photos(
+                files, single_file_clean=lambda f: single_file_clean(f, initial)
+            )
+        except PhotosPartlyRefused as refused:
+            self.accepted_despite_errors = refused.accepted
+            raise
 
 
 class SlotPhotoField(MultiplePhotoField):
@@ -108,7 +117,8 @@ class KeptPhotosMixin:
         cleaned = getattr(self, "cleaned_data", {})
         new = []
         for name, angle in self.photo_fields.items():
-            for accepted in cleaned.get(name) or []:
+            passed = cleaned.get(name) or getattr(self.fields[name], "accepted_despite_errors", [])
+            for accepted in passed:
                 new.append(
                     AcceptedPhoto(
                         upload=accepted.upload,
@@ -196,8 +206,16 @@ def _accepted_photos(uploads, *, single_file_clean) -> list[AcceptedPhoto]:
             continue
         accepted.append(AcceptedPhoto(upload=upload, facts=facts))
     if errors:
-        raise forms.ValidationError(errors)
+        raise PhotosPartlyRefused(errors, accepted=accepted)
     return accepted
+
+
+class PhotosPartlyRefused(forms.ValidationError):
+    """Some photos of one input were refused; ``accepted`` are the others."""
+
+    def __init__(self, errors, *, accepted: list[AcceptedPhoto]):
+        super().__init__(errors)
+        self.accepted = accepted
 
 
 class MonthInput(forms.DateInput):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from consultations.models import ConsultationRequest
 from consultations.status_links import status_path
-from tests.images import jpeg_upload
+from tests.images import jpeg_upload, upload
 from tests.submission import form_data
 from tests.test_page_copy import asked
 from uploads.held import held_uploads_expire
@@ -143,3 +143,19 @@ def test_held_photos_expire_from_database_and_storage(client, storage_view, sett
 def test_the_beat_schedule_runs_the_expiry(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["held-uploads-expire"]
     assert entry["task"] == "uploads.held_uploads_expire"
+
+
+def test_a_refused_file_among_other_photos_costs_only_itself(client, private_root):
+    data = form_data()
+    not_a_photo = upload("notes.jpg", b"<html>not a photo</html>")
+    response = post(
+        client, **data, photos=[jpeg_upload("a.jpg"), not_a_photo, jpeg_upload("b.jpg")]
+    )
+    html = response.content.decode()
+    assert "“notes.jpg”" in html
+    assert "Kept: <strong>a.jpg</strong>" in html and "Kept: <strong>b.jpg</strong>" in html
+    assert sorted(HeldUpload.objects.values_list("name", flat=True)) == ["a.jpg", "b.jpg"]
+
+    post(client, **data)
+    case = ConsultationRequest.objects.get()
+    assert list(case.photos.values_list("angle", flat=True)) == ["other", "other"]
