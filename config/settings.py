@@ -234,6 +234,9 @@ PORTAL_MIN_AGE = 18
 # e.g. "10/h"), counted in the shared cache; beyond it the form is shown again
 # with a 429 and what was typed. A patient fixing a few mistakes stays far below.
 PORTAL_REQUEST_RATE_LIMIT = env.str("PORTAL_REQUEST_RATE_LIMIT", default="10/h")
+# Photos sent in the background by the form's upload widget, per client
+# address: a form takes PORTAL_MAX_PHOTOS, and a patient may replace a few.
+PORTAL_PHOTO_UPLOAD_RATE_LIMIT = env.str("PORTAL_PHOTO_UPLOAD_RATE_LIMIT", default="60/h")
 # Confirmation emails to one address in 24 hours; later ones are recorded but
 # held back (cancelled, with the reason staff see), so nobody can use the form
 # to flood a stranger's inbox.

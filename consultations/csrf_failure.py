@@ -8,7 +8,7 @@ ten minutes of typing.
 
 import logging
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
@@ -18,6 +18,11 @@ from .typed import typed_values
 from .views import render_request_form, render_status_page
 
 logger = logging.getLogger(__name__)
+
+PHOTO_CSRF_FAILED = (
+    "Your browser did not pass this page's security check, usually because the page was "
+    "open for a long time. Please reload the page, then choose this photo again."
+)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -42,5 +47,10 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
                 status=403,
                 csrf_failed=True,
             )
+    if view_name.startswith("consultations:photo_"):
+        return JsonResponse(
+            {"error": PHOTO_CSRF_FAILED, "retry": False},
+            status=403,
+        )
     staff = request.path_info.startswith(("/staff/", "/admin/"))
     return render(request, "403_csrf.html", {"start_path": "/staff/" if staff else "/"}, status=403)

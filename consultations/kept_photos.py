@@ -10,9 +10,9 @@ import secrets
 import uuid
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest
 
+from common.database import CONNECTION_ERRORS
 from uploads.held import held_uploads, held_uploads_release, upload_hold
 from uploads.models import HeldUpload
 from uploads.services import STORAGE_ERRORS
@@ -24,8 +24,16 @@ logger = logging.getLogger(__name__)
 HOLDER = "uploads.holder"
 
 
-def kept_for(request: HttpRequest, submission_key: uuid.UUID | None) -> list[HeldUpload]:
+def holder_of(request: HttpRequest, *, create: bool = False) -> str | None:
+    """This browser's holder token; ``create`` gives it one if it has none yet."""
     holder = request.session.get(HOLDER)
+    if not holder and create:
+        holder = request.session[HOLDER] = secrets.token_urlsafe(32)
+    return holder
+
+
+def kept_for(request: HttpRequest, submission_key: uuid.UUID | None) -> list[HeldUpload]:
+    holder = holder_of(request)
     if not holder or submission_key is None:
         return []
     return held_uploads(holder=holder, submission_key=submission_key)
@@ -38,15 +46,13 @@ def keep_photos(request: HttpRequest, form: KeptPhotosMixin, submission_key: uui
     per guided slot is held per form, so a form posted again and again cannot
     fill the storage. A storage or database failure costs the photos, not the page.
     """
-    holder = request.session.get(HOLDER)
-    if not holder:
-        holder = request.session[HOLDER] = secrets.token_urlsafe(32)
+    holder = holder_of(request, create=True)
     room = settings.PORTAL_MAX_PHOTOS + len(SLOTS) - len(form.kept_staying())
     try:
         held_uploads_release(form.kept_leaving())
         for photo in form.new_photos()[: max(room, 0)]:
             upload_hold(holder=holder, submission_key=submission_key, photo=photo)
         form.kept = held_uploads(holder=holder, submission_key=submission_key)
-    except (*STORAGE_ERRORS, OperationalError, InterfaceError) as error:
+    except (*STORAGE_ERRORS, *CONNECTION_ERRORS) as error:
         logger.error("photos of a form needing correction not kept: %s", type(error).__name__)
         form.kept = form.kept_staying()

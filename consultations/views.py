@@ -2,12 +2,12 @@ import logging
 import uuid
 
 from django.contrib import messages
-from django.db import InterfaceError, OperationalError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.database import CONNECTION_ERRORS, reconnect
 from uploads.held import held_uploads_release
 
 from .case_services import consultation_patient_reply, open_information_request
@@ -15,6 +15,7 @@ from .forms import ConsultationRequestForm, PatientReplyForm
 from .kept_photos import keep_photos, kept_for
 from .models import ConsultationRequest
 from .patient_status import patient_status, photo_counts
+from .photo_uploads import photo_limits
 from .rate_limit import limit_posts_per_address
 from .services import SubmissionFailed, consultation_submit
 from .status_links import consultation_for_token, status_path
@@ -28,21 +29,7 @@ logger = logging.getLogger(__name__)
 # request already made instead of creating a second one.
 LAST_SUBMISSION = "consultations.last_submission"
 
-# A lost connection (a failover, a restart, a terminated backend) or a database
-# that is down. The patient gets the designed 503 page, never the generic 500.
-CONNECTION_ERRORS = (OperationalError, InterfaceError)
-
 ALREADY_ANSWERED = "We already have your answer; nothing was sent twice."
-
-
-def _reconnect() -> None:
-    """Drop a connection the database has lost, so the next query opens a fresh one.
-
-    Django keeps using a broken connection until the request ends; outside a
-    transaction it is safe to close it here and carry on.
-    """
-    if not connection.in_atomic_block:
-        connection.close_if_unusable_or_obsolete()
 
 
 def _last_submission(request: HttpRequest) -> ConsultationRequest | None:
@@ -55,7 +42,7 @@ def _last_submission(request: HttpRequest) -> ConsultationRequest | None:
         ).first()
     except CONNECTION_ERRORS:
         # Only a reminder on the form page: the form matters more.
-        _reconnect()
+        reconnect()
         return None
 
 
@@ -75,7 +62,7 @@ def _remember_submission(request: HttpRequest, consultation: ConsultationRequest
             request.session.save()
             return
         except CONNECTION_ERRORS:
-            _reconnect()
+            reconnect()
     logger.warning("session not saved after a submission ref=%s", consultation.reference)
     request.session.modified = False
 
@@ -102,7 +89,7 @@ def render_request_form(
     return render(
         request,
         "consultations/request_form.html",
-        {"form": form, "already_sent": already_sent, **flags},
+        {"form": form, "already_sent": already_sent, "photo_limits": photo_limits(), **flags},
         status=status,
     )
 
@@ -124,7 +111,7 @@ def _request_submit(request: HttpRequest) -> HttpResponse:
     try:
         kept = kept_for(request, key)
     except CONNECTION_ERRORS:
-        _reconnect()
+        reconnect()
         kept = []
     form = ConsultationRequestForm(request.POST, request.FILES, kept=kept)
     if form.is_bot:
@@ -136,7 +123,7 @@ def _request_submit(request: HttpRequest) -> HttpResponse:
         sent = ConsultationRequest.objects.filter(submission_key=key).first()
     except CONNECTION_ERRORS:
         logger.error("database unavailable at the submission-key lookup, nothing stored")
-        _reconnect()
+        reconnect()
         return render_request_form(request, form, status=503, submission_failed=True)
     if sent is not None:
         _remember_submission(request, sent)
@@ -156,7 +143,7 @@ def _request_submit(request: HttpRequest) -> HttpResponse:
             held=form.kept_staying(),
         )
     except SubmissionFailed:
-        _reconnect()
+        reconnect()
         return render_request_form(request, form, status=503, submission_failed=True)
     held_uploads_release(form.kept_leaving())
     _remember_submission(request, consultation)
@@ -211,6 +198,7 @@ def render_status_page(
             "photos": photo_counts(consultation),
             "question": question,
             "reply_form": reply_form if question is not None else None,
+            "photo_limits": photo_limits() if question is not None else None,
             "replied": request.GET.get("replied") == "1",
             **flags,
         },
@@ -239,7 +227,7 @@ def request_status(request: HttpRequest, token: str) -> HttpResponse:
             return _status_page(request, token)
         except CONNECTION_ERRORS:
             logger.warning("database unavailable on the status page, reconnecting")
-            _reconnect()
+            reconnect()
     return render(
         request,
         "consultations/status_unavailable.html",
@@ -287,7 +275,7 @@ def _reply_submit(request: HttpRequest, consultation: ConsultationRequest) -> Ht
         messages.info(request, ALREADY_ANSWERED)
         return redirect(request.path)
     except SubmissionFailed:
-        _reconnect()
+        reconnect()
         return render_status_page(
             request, consultation, reply_form=form, status=503, reply_failed=True
         )

@@ -63,6 +63,7 @@ def production_env(*, base: Path, redis_url: str, url: str, secret_key: str) -> 
         PORTAL_ALLOW_UNSAFE="console_email,local_site_url",
         # The browser tests send many requests from 127.0.0.1.
         PORTAL_REQUEST_RATE_LIMIT="1000/m",
+        PORTAL_PHOTO_UPLOAD_RATE_LIMIT="1000/m",
         PYTHONUNBUFFERED="1",
     )
     env.pop("DJANGO_SECURE_COOKIES", None)

@@ -8,6 +8,7 @@ the access rule or the access log: add it here with the rule it follows.
 import re
 import uuid
 from dataclasses import dataclass
+from importlib import import_module
 
 import pytest
 from django.apps import apps
@@ -17,13 +18,17 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from consultations import case_services
+from consultations.kept_photos import HOLDER
 from consultations.models import AccessRecord
 from consultations.status_links import status_token
 from tests.factories import ConsultationRequestFactory
-from tests.images import image_bytes
+from tests.images import image_bytes, jpeg_upload
 from tests.photos import stored_photo
 from tests.staff import administrator, coordinator, make_user, signed_in, surgeon
-from uploads.services import photo_process
+from uploads.held import upload_hold
+from uploads.models import HeldUpload
+from uploads.services import AcceptedPhoto, photo_process
+from uploads.validation import inspect_photo
 
 pytestmark = pytest.mark.django_db
 
@@ -37,12 +42,18 @@ MY_CASES = "my cases"  # surgeons; a list of their cases: one record listing the
 CASE = "case"  # coordinators, and the surgeon it is routed to: one record
 PHOTO = "photo"  # the same people as its case: one record
 ADMIN = "admin"  # clinic administrators; no patient information, no record
+# A photo the form's upload widget sent: only the browser session that sent it
+# sees or removes it; for everyone else it is missing. Staff never see it here.
+OWN_UPLOAD = "own upload"
 
 RULES = {
     "consultations:request_new": PUBLIC,
     "consultations:request_another": PUBLIC,
     "consultations:received": PUBLIC,
     "consultations:status": PATIENT_LINK,
+    "consultations:photo_upload": PUBLIC,
+    "consultations:photo_remove": OWN_UPLOAD,
+    "consultations:photo_preview": OWN_UPLOAD,
     # Signing in, the second factor, password reset (django-allauth): no
     # patient information; what each needs of a session is allauth's own.
     "account_*": PUBLIC,
@@ -66,7 +77,13 @@ RULES = {
 
 # Views that change something are exercised with an empty POST: for someone
 # allowed that is the case page again with its errors (400), recorded.
-POSTED = {"staff:case_note", "staff:case_action", "account_logout"}
+POSTED = {
+    "staff:case_note",
+    "staff:case_action",
+    "account_logout",
+    "consultations:photo_upload",
+    "consultations:photo_remove",
+}
 
 ACTORS = [
     "anonymous",
@@ -161,13 +178,31 @@ def world(private_root):
     sessions = {actor: _session_of(user) for actor, user in users.items()}
     users["inactive user"].is_active = False
     users["inactive user"].save(update_fields=["is_active"])
+    patient_session = import_module(settings.SESSION_ENGINE).SessionStore()
+    patient_session[HOLDER] = "the-patients-browser"
+    patient_session.create()
     return {
         "case": case,
         "photo": photo,
         "other_case": other_case,
         "users": users,
         "sessions": sessions,
+        "patient_session": patient_session.session_key,
+        "held": hold_for_the_patient(),
     }
+
+
+def hold_for_the_patient(held_id: uuid.UUID | None = None) -> HeldUpload:
+    held = upload_hold(
+        holder="the-patients-browser",
+        submission_key=uuid.uuid4(),
+        photo=AcceptedPhoto(
+            upload=jpeg_upload(), facts=inspect_photo(jpeg_upload(), name="x", max_pixels=10**8)
+        ),
+    )
+    if held_id is not None:
+        HeldUpload.objects.filter(pk=held.pk).update(id=held_id)
+    return held
 
 
 def _session_of(user) -> str:
@@ -176,6 +211,8 @@ def _session_of(user) -> str:
 
 def client_for(actor: str, world, route: Route | None = None) -> Client:
     client = Client(HTTP_USER_AGENT="walker/1.0")
+    if actor == "patient":
+        client.cookies[settings.SESSION_COOKIE_NAME] = world["patient_session"]
     if actor not in world["users"]:
         return client
     user = world["users"][actor]
@@ -219,6 +256,7 @@ def values(route: Route, world, *, actor: str, missing: bool = False) -> dict:
         "uidb36": "1",
         "key": "not-a-key",
         "pk": "1",
+        "held_id": str(world["held"].pk),
     }
 
 
@@ -260,6 +298,10 @@ def test_every_url_is_classified_and_follows_its_rule_for_every_actor(world):
                 continue
             if rule == PATIENT_LINK:
                 check_patient_link(response, actor, where)
+                assert not records, where
+                continue
+            if rule == OWN_UPLOAD:
+                check_own_upload(response, actor, route, world, where)
                 assert not records, where
                 continue
             if rule == ADMIN or actor not in ALLOWED[rule]:
@@ -313,6 +355,21 @@ def check_record(record, response, actor, world, route):
         # The record lists what the page showed: the case only to whom may see it.
         listed = world["case"].reference in record.listed.split()
         assert listed == (actor in ALLOWED[CASE]), where
+
+
+def check_own_upload(response, actor, route, world, where):
+    held_id = world["held"].pk
+    removing = route.name == "consultations:photo_remove"
+    if actor != "patient":
+        # A removal of someone else's photo says nothing and does nothing.
+        assert response.status_code == (204 if removing else 404), where
+        assert HeldUpload.objects.filter(pk=held_id).exists(), where
+    elif removing:
+        assert response.status_code == 204, where
+        assert not HeldUpload.objects.filter(pk=held_id).exists(), where
+        hold_for_the_patient(held_id)
+    else:
+        assert response.status_code == 200 and response["Content-Type"] == "image/jpeg", where
 
 
 def check_patient_link(response, actor, where):

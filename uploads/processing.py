@@ -154,6 +154,41 @@ def _render(fileobj: IO[bytes], *, max_pixels: int) -> RenderedPhoto:
     return RenderedPhoto(images=rendered, quality=quality)
 
 
+PREVIEW_LONG_SIDE = 480
+
+
+def preview_image(fileobj: IO[bytes], *, max_pixels: int) -> RenderedImage:
+    """A small upright JPEG of an upload, without metadata, for the patient's own form.
+
+    Browsers cannot draw HEIC (nor kept photos they no longer have), so the
+    form shows this instead. JPEGs are decoded at a reduced scale.
+    Raises PhotoUndecodable like render_photo.
+    """
+    try:
+        return _preview(fileobj, max_pixels=max_pixels)
+    except PixelLimitExceeded as too_large:
+        raise PhotoUndecodable(f"The photo {too_large.describe()}.") from None
+    except (Image.UnidentifiedImageError, *DECODE_ERRORS) as error:
+        raise PhotoUndecodable(f"No preview ({type(error).__name__}).") from None
+
+
+def _preview(fileobj: IO[bytes], *, max_pixels: int) -> RenderedImage:
+    source = open_photo(fileobj, max_pixels=max_pixels)
+    with source:
+        source.draft("RGB", (PREVIEW_LONG_SIDE, PREVIEW_LONG_SIDE))
+        source.load()
+        icc_profile = source.info.get("icc_profile")
+        ImageOps.exif_transpose(source, in_place=True)
+        upright, icc_profile = _display_pixels(source, icc_profile)
+        try:
+            with _fit(upright, PREVIEW_LONG_SIDE) as small:
+                small.info = {}
+                return _encode(RenditionName.THUMBNAIL, small, icc_profile=icc_profile)
+        finally:
+            if upright is not source:
+                upright.close()
+
+
 def measure_quality(display: Image.Image, *, short_side: int) -> PhotoQuality:
     """Brightness and sharpness of ``display`` (a rendition already made, so
     cheap to shrink), measured on a grey copy QUALITY_MEASURE_LONG_SIDE long.
