@@ -1,6 +1,6 @@
 """Web worker memory while it receives big photos: idle and peak RSS of one gunicorn worker.
 
-    uv run python bench/upload_memory.py [--photos 8] [--pixels 60000000]
+    uv run python bench/upload_memory.py [--photos 8] [--pixels 60000000] [--format JPEG]
 
 Starts the portal as tests/production_server.py does (DEBUG off, collected
 static files, production cookies), with one sync gunicorn worker, local
@@ -9,17 +9,22 @@ BENCH_DATABASE_URL or DATABASE_URL (created if missing, migrated) and Redis
 database 11 as broker and cache (BENCH_REDIS_URL; no Celery worker runs, the
 queued processing tasks are flushed at the end).
 
-It makes noisy camera-like JPEGs just under PORTAL_MAX_PHOTO_BYTES, as many
-pixels as PORTAL_MAX_PHOTO_PIXELS allows (the most a decode could hold), in a
-temporary folder. For each scenario a fresh server handles one small
-submission first (so imports and caches are warm), then the worker's VmRSS is
-read as its idle size, its high-water mark is reset, and the photos are sent
-while a thread reads the worker's VmRSS every 10 ms. Reported: idle, sampled
-peak, VmHWM (the kernel's true peak), and peak minus idle, in MiB.
+It makes noisy camera-like photos (JPEG unless --format says PNG or WEBP) just
+under PORTAL_MAX_PHOTO_BYTES and of as many pixels as PORTAL_MAX_PHOTO_PIXELS
+allows (the most a decode could hold), in a temporary folder. Lossless PNG
+and WebP pass the byte limit with the faintest noise, so those come out smooth
+and smaller: their decode is as large all the same.
+
+For each scenario a fresh server handles one small submission first (so
+imports and caches are warm), then the worker's VmRSS is read as its idle
+size, its high-water mark is reset, and the photos are sent while a thread
+reads the worker's VmRSS every 10 ms. Reported: idle, sampled peak, VmHWM
+(the kernel's true peak), and peak minus idle, in MiB.
 
 Scenarios: (a) one multipart POST of the whole form, the no-JavaScript path,
 photos in the five guided slots and the rest under "Other photos"; (b) one
-POST per photo to the background-upload endpoint, when this checkout has it.
+POST per photo to the background-upload endpoint, when this checkout has it,
+then Send with the typed fields only, as the page's script does.
 Request bodies are streamed from the files, so the client holds no photo.
 """
 
@@ -47,11 +52,12 @@ DATABASE_URL = os.environ.get("BENCH_DATABASE_URL") or os.environ.get(
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
 SLOTS = ["front", "left_oblique", "right_oblique", "left_profile", "right_profile"]
 MIB = 1024 * 1024
-# Pillow's save options for each format: what a camera or an export would use.
+# Pillow's save options for each format.
 FORMATS = {
     "JPEG": {"quality": 95},
     "PNG": {"compress_level": 6},
-    "WEBP": {"quality": 95, "method": 0},
+    # Lossy WebP overflows its first partition on 60 MP of fine detail.
+    "WEBP": {"lossless": True, "quality": 0, "method": 0},
 }
 CALIBRATION_SIZE = (1600, 1200)
 
@@ -308,25 +314,34 @@ class Browser:
         return response
 
 
-def submit_form(browser: Browser, photos: list[Path]) -> None:
-    """The no-JavaScript path: the whole form, photos in the guided slots, then "Other photos"."""
+def typed_fields(token: str, key: str) -> list[tuple[str, str]]:
     from tests.submission import form_data
 
-    token, key = browser.get_form()
     data = form_data(submission_key=key, csrfmiddlewaretoken=token)
-    fields = [
+    return [
         (name, item)
         for name, value in data.items()
         for item in (value if isinstance(value, list) else [value])
     ]
-    names = [f"photo_{slot}" for slot in SLOTS] + ["photos"] * len(photos)
-    response = browser.post("/", MultipartBody(fields, list(zip(names, photos, strict=False))))
+
+
+def send_form(browser: Browser, body: MultipartBody) -> None:
+    response = browser.post("/", body)
     if response.status_code != 302:
         raise RuntimeError(f"form refused ({response.status_code}):\n{response.text[:3000]}")
 
 
+def submit_form(browser: Browser, photos: list[Path]) -> None:
+    """The no-JavaScript path: the whole form, photos in the guided slots, then "Other photos"."""
+    token, key = browser.get_form()
+    names = [f"photo_{slot}" for slot in SLOTS] + ["photos"] * len(photos)
+    files = list(zip(names, photos, strict=False))
+    send_form(browser, MultipartBody(typed_fields(token, key), files))
+
+
 def upload_one_by_one(browser: Browser, photos: list[Path]) -> None:
-    """The background uploads the page's script makes: one POST per photo, then no form."""
+    """What the page's script does: one POST per photo as it is chosen, then Send
+    with the typed fields only (the JPEG previews are drawn by the browser)."""
     token, key = browser.get_form()
     slots = SLOTS + ["other"] * len(photos)
     for slot, photo in zip(slots, photos, strict=False):
@@ -334,6 +349,7 @@ def upload_one_by_one(browser: Browser, photos: list[Path]) -> None:
         response = browser.post("/request/photos/", MultipartBody(fields, [("photo", photo)]))
         if response.status_code != 201:
             raise RuntimeError(f"upload refused ({response.status_code}):\n{response.text[:3000]}")
+    send_form(browser, MultipartBody(typed_fields(token, key), []))
 
 
 def measure(base: Path, env: dict, send, photos: list[Path], warm_up: Path) -> Measure:
