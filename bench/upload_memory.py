@@ -73,7 +73,7 @@ def parse_args() -> argparse.Namespace:
 def setup_django() -> None:
     os.environ["DATABASE_URL"] = DATABASE_URL
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    # The bench process only reads settings and reverses URLs.
+    # This process only reads settings and URLs: the server gets production's.
     os.environ.setdefault("DJANGO_DEBUG", "1")
     import django
 
@@ -149,6 +149,8 @@ def make_photo(path: Path, image_format: str, size: tuple[int, int], max_bytes: 
         if encoded.tell() < max_bytes:
             path.write_bytes(encoded.getbuffer())
             return encoded.tell()
+        if not share:
+            raise ValueError(f"even a smooth {image_format} of {size} is over {max_bytes} bytes")
         share *= 0.98
 
 
@@ -163,7 +165,10 @@ def small_photo(path: Path) -> None:
 
 
 class MultipartBody:
-    """multipart/form-data over fields and files, read in pieces; ``len`` is known up front."""
+    """multipart/form-data over fields and files, read in pieces.
+
+    ``len`` gives requests a Content-Length: Django reads a chunked body as empty.
+    """
 
     def __init__(self, fields: list[tuple[str, str]], files: list[tuple[str, Path]]):
         self.boundary = f"bench-{uuid.uuid4().hex}"
