@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
-from uploads.models import Photo
+from uploads.models import Photo, angle_rank
 
 from .models import ConsultationRequest, RequestConcern
 
@@ -124,12 +124,19 @@ def queue_page(*, queryset: QuerySet, filters: QueueFilters, page_number) -> Pag
     return paginator.get_page(page_number)
 
 
+def case_photos(*, consultation: ConsultationRequest) -> list[Photo]:
+    """A case's photos in ANGLE_ORDER, oldest first within an angle, renditions
+    prefetched: the case page and the compare page show the same sequence."""
+    photos = consultation.photos.prefetch_related("renditions")
+    return sorted(photos, key=lambda photo: (angle_rank(photo.angle), photo.created_at))
+
+
 def case_detail_related(consultation: ConsultationRequest) -> dict:
     """Everything the case page lists, each in one query."""
     return {
         "concerns": list(consultation.concerns.all()),
         "treatments": list(consultation.treatments.all()),
-        "photos": list(consultation.photos.prefetch_related("renditions")),
+        "photos": case_photos(consultation=consultation),
         "timeline": list(consultation.status_changes.select_related("actor")),
         "notes": list(consultation.internal_notes.select_related("author")),
         "information_requests": list(consultation.information_requests.select_related("asked_by")),

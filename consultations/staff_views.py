@@ -23,7 +23,7 @@ from .access import (
 )
 from .models import Status
 from .patient_status import patient_status
-from .selectors import QueueFilters, case_detail_related, queue_page
+from .selectors import QueueFilters, case_detail_related, case_photos, queue_page
 from .staff_forms import (
     CloseForm,
     DuplicateForm,
@@ -262,8 +262,6 @@ def case_compare(request: HttpRequest, reference: str) -> HttpResponse:
     consultation = case_for(request, reference)
     chosen = set(request.GET.getlist("photo"))
     photos = [
-        p
-        for p in consultation.photos.prefetch_related("renditions")
-        if not chosen or str(p.pk) in chosen
+        p for p in case_photos(consultation=consultation) if not chosen or str(p.pk) in chosen
     ]
     return render(request, "staff/compare.html", {"case": consultation, "photos": photos})

@@ -240,7 +240,7 @@ def test_the_thumbnail_include_shows_a_ready_photo_through_the_checked_view(read
     html = render_to_string("uploads/photo_thumb.html", {"photo": photo, "number": 2})
 
     assert f'src="{url(photo.id, "thumbnail")}"' in html
-    assert 'alt="Left oblique view"' in html
+    assert 'alt="Left oblique"' in html
     assert 'width="320" height="213"' in html
 
 

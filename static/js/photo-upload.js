@@ -8,6 +8,7 @@
   var section = document.querySelector("[data-photo-upload]");
   if (!section || !window.FormData || !window.XMLHttpRequest) { return; }
   var form = section.closest("form");
+  section.classList.add("photo-upload--active");
   var config = section.dataset;
   var announcer = section.querySelector("[data-photo-announcer]");
   var waitNote = form.querySelector("[data-photo-wait]");
@@ -20,7 +21,10 @@
     window.setTimeout(function () { announcer.textContent = text; }, 50);
   }
 
+  // As the server words sizes (uploads/templatetags/photo_sizes.py): decimal units.
   function megabytes(bytes, roundUp) {
+    if (bytes < 1000) { return bytes + "\u00a0bytes"; }
+    if (bytes < 1000000) { return Math.floor(bytes / 1000) + "\u00a0KB"; }
     var tenths = roundUp ? Math.ceil(bytes / 100000) : Math.floor(bytes / 100000);
     return (tenths % 10 ? (tenths / 10).toFixed(1) : String(tenths / 10)) + "\u00a0MB";
   }
@@ -138,7 +142,7 @@
     buttons.append(this.retryButton, this.removeButton);
     body.append(this.title, this.progress, this.status, this.hints, buttons);
     this.node.append(this.preview, body);
-    this.retryButton.addEventListener("click", this.upload.bind(this));
+    this.retryButton.addEventListener("click", this.queue.bind(this));
     this.removeButton.addEventListener("click", this.remove.bind(this));
   }
 
@@ -168,12 +172,25 @@
       drawPreview(item, bitmap);
       hintsFor(bitmap).forEach(function (hint) { item.hints.append(element("li", "", hint)); });
       bitmap.close();
-      item.upload();
+      item.queue();
     }, function () {
       // HEIC in most browsers: the server decodes it and makes the preview.
-      item.upload();
+      item.queue();
     });
   };
+
+  // One upload at a time: a phone link is no faster with several, each photo
+  // arrives sooner, and the first one gives the session its holder token.
+  Item.prototype.queue = function () {
+    this.show("queued", "Waiting to upload\u2026");
+    pump();
+  };
+
+  function pump() {
+    if (items.some(function (item) { return item.state === "uploading"; })) { return; }
+    var next = items.filter(function (item) { return item.state === "queued"; })[0];
+    if (next) { next.upload(); }
+  }
 
   Item.prototype.refuse = function (message) {
     this.show("refused", message);
@@ -195,7 +212,8 @@
       if (!event.lengthComputable) { return; }
       var percent = Math.round((event.loaded / event.total) * 100);
       item.progress.value = percent;
-      item.status.textContent = "Uploading\u2026 " + percent + "%";
+      item.status.textContent = percent < 100 ? "Uploading\u2026 " + percent + "%"
+        : "Sent; the clinic's server is checking it\u2026";
     });
     request.addEventListener("load", function () { item.answered(request.status, request.response || {}); });
     request.addEventListener("error", function () { item.answered(0, {}); });
@@ -219,6 +237,7 @@
       }
       this.show("uploaded", "Uploaded");
       say(this.slot.label + ": " + this.file.name + " uploaded.");
+      pump();
       finishIfWaiting();
       return;
     }
@@ -230,13 +249,15 @@
       var item = this;
       var delay = RETRY_DELAYS[this.attempt++];
       this.show("waiting", message + " Trying again in " + delay / 1000 + " s\u2026");
-      this.timer = window.setTimeout(function () { item.upload(); }, delay);
+      this.timer = window.setTimeout(function () { item.queue(); }, delay);
+      pump();
       return;
     }
     this.show(retry ? "failed" : "refused", retry
       ? message + " Please try again, or remove it."
       : message);
     say(this.file.name + ": " + this.status.textContent);
+    pump();
     finishIfWaiting();
   };
 
@@ -246,12 +267,13 @@
     window.clearTimeout(this.timer);
     if (this.request) { this.request.abort(); }
     if (held) { forget(held.remove); }
-    items.splice(items.indexOf(this), 1);
+    if (items.indexOf(this) !== -1) { items.splice(items.indexOf(this), 1); }
     var next = this.node.nextElementSibling || this.node.previousElementSibling;
     this.node.remove();
     (next ? next.querySelector("button:not([hidden])") : this.slot.input).focus();
     say(this.file.name + " removed.");
     updateWaitNote();
+    pump();
     finishIfWaiting();
   };
 
@@ -276,7 +298,6 @@
     if (!input) { return; }
     var slot = { name: node.dataset.slot, label: node.dataset.slotLabel, input: input, single: !input.multiple };
     var list = element("ul", "photo-items");
-    list.setAttribute("aria-label", slot.label + ": photos chosen");
     input.after(list);
     input.addEventListener("change", function () {
       var files = Array.prototype.slice.call(input.files);
@@ -310,7 +331,7 @@
   // --- Send: wait for photos still uploading; never send with one failed ---
   function busy() {
     return items.filter(function (item) {
-      return item.state === "checking" || item.state === "uploading" || item.state === "waiting";
+      return ["checking", "queued", "uploading", "waiting"].indexOf(item.state) !== -1;
     });
   }
 
