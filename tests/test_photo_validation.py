@@ -1,6 +1,7 @@
 """Uploads are trusted only after Pillow has decoded them in full."""
 
 import io
+import random
 import struct
 
 import pytest
@@ -67,6 +68,24 @@ def test_it_refuses_a_png_whose_text_chunks_explode():
 def test_it_refuses_a_truncated_jpeg():
     with pytest.raises(PhotoRejected, match="“cut.jpg” appears to be damaged"):
         check(fixture_bytes("pillow_truncated_jpeg.jpg"), name="cut.jpg")
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["baseline", "progressive"])
+def large_noisy_jpeg(request) -> bytes:
+    size = (2048, 1536)
+    noise = random.Random(7).randbytes(size[0] * size[1] * 3)
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", size, noise).save(buffer, "JPEG", quality=90, progressive=request.param)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("missing", [2, 100, 10_000, 1_000_000])
+def test_a_large_jpeg_cut_anywhere_is_refused(large_noisy_jpeg, missing):
+    """JPEGs are decoded at 1/8 scale to spare the web worker's memory: the
+    decoder still reads every byte of the stream, so even a lost end marker shows."""
+    assert check(large_noisy_jpeg).width == 2048
+    with pytest.raises(PhotoRejected, match="appears to be damaged"):
+        check(large_noisy_jpeg[:-missing], name="cut.jpg")
 
 
 def test_it_refuses_a_jpeg_cut_in_half():
