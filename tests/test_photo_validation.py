@@ -1,4 +1,4 @@
-"""Uploads are trusted only after Pillow has decoded them in full."""
+"""Uploads are trusted only after they have been decoded in full."""
 
 import io
 import random
@@ -9,6 +9,7 @@ from pi_heif.as_plugin import HeifImageFile
 from PIL import Image, ImageFile
 
 from tests.images import fixture_bytes, image_bytes
+from uploads import validation
 from uploads.validation import PhotoRejected, inspect_photo
 
 LIMIT = 60_000_000
@@ -161,14 +162,16 @@ def test_a_heic_libheif_refuses_to_decode_is_refused_by_name_not_a_server_error(
     ],
     ids=type,
 )
-def test_any_error_a_decoder_raises_is_a_refusal_naming_the_file(monkeypatch, error):
-    def failing_load(self):
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])  # decoded by Pillow; by libvips
+def test_any_error_a_decoder_raises_is_a_refusal_naming_the_file(monkeypatch, error, fmt):
+    def failing_decode(*args):
         raise error
 
-    monkeypatch.setattr(ImageFile.ImageFile, "load", failing_load)
+    monkeypatch.setattr(ImageFile.ImageFile, "load", failing_decode)
+    monkeypatch.setattr(validation, "decode_streamed", failing_decode)
 
-    with pytest.raises(PhotoRejected, match="^“odd.png” "):
-        check(image_bytes("PNG", (64, 48)), name="odd.png")
+    with pytest.raises(PhotoRejected, match="^“odd” "):
+        check(image_bytes(fmt, (64, 48)), name="odd")
 
 
 # One message for too many pixels, whatever the format and however it is found.

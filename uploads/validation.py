@@ -1,7 +1,9 @@
 """Decide whether an uploaded file is a photo we accept, by decoding it.
 
-The browser's file name and content type are ignored: only a full decode by
-Pillow, restricted to the formats we take, proves the bytes are an image.
+The browser's file name and content type are ignored: only a full decode,
+restricted to the formats we take, proves the bytes are an image. Pillow
+opens every upload; PNG and WebP are then decoded by libvips (streamed.py),
+which keeps a worker's memory small where Pillow would hold the whole image.
 Whatever a decoder raises on bytes it cannot read becomes a refusal naming
 the file, never an error page.
 """
@@ -15,6 +17,9 @@ from dataclasses import dataclass
 from typing import IO
 
 from PIL import Image
+
+from .streamed import LOADERS as STREAMED_FORMATS
+from .streamed import decode_streamed
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +116,11 @@ def inspect_photo(fileobj: IO[bytes], *, name: str, max_pixels: int) -> PhotoFac
                 # Decoding at 1/8 scale still reads every byte of the stream
                 # (a truncated file fails) at a fraction of the memory.
                 image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-            image.load()
+            streamed = image_format in STREAMED_FORMATS and not _animated_png(image)
+            if not streamed:
+                image.load()
+        if streamed:
+            decode_streamed(fileobj, image_format)
     except PixelLimitExceeded as too_large:
         raise PhotoRejected(f"“{name}” {too_large.describe()}.") from None
     except Image.UnidentifiedImageError:
@@ -141,6 +150,12 @@ def inspect_photo(fileobj: IO[bytes], *, name: str, max_pixels: int) -> PhotoFac
         size=_size(fileobj),
         sha256=_sha256(fileobj),
     )
+
+
+def _animated_png(image: Image.Image) -> bool:
+    """An APNG: Pillow checks its frame sequence as it decodes, libvips never
+    looks past the first frame, and no phone takes one, so Pillow keeps it."""
+    return image.format == "PNG" and getattr(image, "is_animated", False)
 
 
 def open_photo(fileobj: IO[bytes], *, max_pixels: int) -> Image.Image:
