@@ -16,3 +16,17 @@ else
 fi
 export UV_PYTHON_DOWNLOADS=never
 "$UV" sync --locked --quiet
+
+# Uploaded PNG, WebP, HEIC and AVIF photos are decoded by libvips, a system
+# library (pyvips only binds it): Debian's libvips42, brought in here as root.
+if ! "$UV" run --quiet python -c "import pyvips" >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing libvips (Debian's libvips42) ..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libvips42 >/dev/null
+  else
+    echo "libvips is missing: install it (Debian/Ubuntu: sudo apt-get install libvips42," \
+      "macOS: brew install vips), then run this again." >&2
+    exit 1
+  fi
+fi
