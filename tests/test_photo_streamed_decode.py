@@ -11,6 +11,8 @@ from PIL import Image
 
 from tests.images import FIXTURES, fixture_bytes
 from tests.test_photo_corpus import corpus
+from uploads import streamed
+from uploads.apps import libvips_check
 from uploads.streamed import LOADERS
 from uploads.validation import PhotoRejected, inspect_photo, open_photo
 
@@ -139,3 +141,17 @@ def test_libvips_is_loaded_only_when_a_photo_needs_it():
         "assert 'pyvips' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+
+
+def test_a_server_without_libvips_says_so_rather_than_blame_the_photo(monkeypatch, caplog):
+    monkeypatch.setattr(streamed, "libvips_missing", lambda: "libvips.so.42: cannot open")
+    streamed._vips.cache_clear()
+    try:
+        with pytest.raises(PhotoRejected):
+            check(encoded("PNG"))
+    finally:
+        streamed._vips.cache_clear()
+
+    assert [record.levelname for record in caplog.records] == ["ERROR"]
+    assert "libvips (Debian's libvips42) cannot be loaded" in caplog.text
+    assert [error.id for error in libvips_check(None)] == ["uploads.E001"]

@@ -87,8 +87,21 @@ def _load(vips, fileobj: IO[bytes], image_format: str):
     return vips.Operation.call(f"{loader}_buffer", fileobj.read(), **options)
 
 
+def libvips_missing() -> str | None:
+    """Why libvips cannot be loaded, or None: a server fault, not the upload's."""
+    try:
+        import pyvips  # noqa: F401
+    except OSError as error:
+        return str(error)
+    return None
+
+
 @functools.cache
 def _vips():
+    if missing := libvips_missing():
+        # Raised as what no decoder raises, so that it is logged with its
+        # traceback rather than taken for a damaged file.
+        raise ImportError(f"libvips (Debian's libvips42) cannot be loaded: {missing}")
     import pyvips
 
     # Cached operations would keep decoded images alive after the check, and
