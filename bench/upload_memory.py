@@ -15,8 +15,9 @@ allows (the most a decode could hold), in a temporary folder. Lossless PNG
 and WebP pass the byte limit with the faintest noise, so those come out smooth
 and smaller: their decode is as large all the same.
 
-For each scenario a fresh server handles one small submission first (so
-imports and caches are warm), then the worker's VmRSS is read as its idle
+For each scenario a fresh server handles one small submission first, a photo
+in the format measured (so imports, libraries loaded on first use and caches
+are warm), then the worker's VmRSS is read as its idle
 size, its high-water mark is reset, and the photos are sent while a thread
 reads the worker's VmRSS every 10 ms. Reported: idle, sampled peak, VmHWM
 (the kernel's true peak), and peak minus idle, in MiB.
@@ -154,11 +155,11 @@ def make_photo(path: Path, image_format: str, size: tuple[int, int], max_bytes: 
         share *= 0.98
 
 
-def small_photo(path: Path) -> None:
+def small_photo(path: Path, image_format: str) -> None:
     from PIL import Image
 
     with Image.effect_noise((1200, 900), 40).convert("RGB") as image:
-        image.save(path, "JPEG", quality=85)
+        image.save(path, image_format)
 
 
 # --- A multipart body read from the files as it is sent ---------------------
@@ -424,8 +425,10 @@ def main() -> None:
             nbytes = make_photo(path, args.image_format, size, max_bytes, share)
             print(f"  {path.name}: {nbytes:,} bytes")
             photos.append(path)
-        warm_up = base / "photos" / "warm-up.jpg"
-        small_photo(warm_up)
+        # In the format measured, so that a decoder loaded on first use
+        # (libvips) is part of the idle worker, as in one serving for a while.
+        warm_up = base / "photos" / f"warm-up.{args.image_format.lower()}"
+        small_photo(warm_up, args.image_format)
 
         scenarios = [("(a) whole form, one POST", submit_form)]
         if upload_endpoint_present():
