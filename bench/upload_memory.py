@@ -11,15 +11,16 @@ queued processing tasks are flushed at the end).
 
 It makes noisy camera-like photos (JPEG unless --format says PNG, WEBP
 (lossless) or WEBP-LOSSY) just under PORTAL_MAX_PHOTO_BYTES and of as many
-pixels as PORTAL_MAX_PHOTO_PIXELS allows (the most a decode could hold), in a temporary folder. Lossless PNG
-and WebP pass the byte limit with the faintest noise, so those come out smooth
-and smaller: their decode is as large all the same.
+pixels as PORTAL_MAX_PHOTO_PIXELS allows (the most a decode could hold), in
+a temporary folder. Lossless PNG and WebP pass the byte limit with the
+faintest noise, so those come out smooth and smaller: their decode is as
+large all the same.
 
 For each scenario a fresh server handles one small submission first, a photo
 in the format measured (so imports, libraries loaded on first use and caches
-are warm), then the worker's VmRSS is read as its idle
-size, its high-water mark is reset, and the photos are sent while a thread
-reads the worker's VmRSS every 10 ms. Reported: idle, sampled peak, VmHWM
+are warm), then the worker's VmRSS is read as its idle size, its high-water
+mark is reset, and the photos are sent while a thread reads the worker's
+VmRSS every 10 ms. Reported: idle, sampled peak, VmHWM
 (the kernel's true peak), and peak minus idle, in MiB.
 
 Scenarios: (a) one multipart POST of the whole form, the no-JavaScript path,
