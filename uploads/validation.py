@@ -2,8 +2,9 @@
 
 The browser's file name and content type are ignored: only a full decode,
 restricted to the formats we take, proves the bytes are an image. Pillow
-opens every upload; PNG and WebP are then decoded by libvips (streamed.py),
-which keeps a worker's memory small where Pillow would hold the whole image.
+opens every upload; PNG, WebP, HEIC and AVIF are then decoded by libvips
+(streamed.py), which holds less than Pillow would, and for PNG and lossy WebP
+only a few rows.
 Whatever a decoder raises on bytes it cannot read becomes a refusal naming
 the file, never an error page.
 """
