@@ -18,4 +18,4 @@ class Command(BaseCommand):
                 f"{verb} {item.reference} {item.status} since {item.since:%Y-%m-%d} "
                 f"(kept {item.days} days)"
             )
-        self.stdout.write(f"{len(items)} request(s) {verb}.")
+        self.stdout.write(f"{len(items)} request(s) {'to erase' if dry_run else 'erased'}.")
