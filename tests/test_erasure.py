@@ -11,8 +11,16 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from consultations.models import AccessRecord, ConsultationRequest, StatusChange
+from consultations import case_services
+from consultations.models import (
+    AccessRecord,
+    ConsultationRequest,
+    InternalNote,
+    StatusChange,
+    SurgeonReview,
+)
 from consultations.status_links import status_path
+from consultations.workflow import TransitionRefused
 from lifecycle.erasure import AlreadyErased, consultation_erase
 from lifecycle.models import ErasureRecord, ObjectDeletion
 from lifecycle.objects import object_deletions_run
@@ -217,3 +225,28 @@ def test_objects_that_storage_refused_are_deleted_on_a_later_run(
     assert object_deletions_run()["failed"] == 0
     assert keys_of_the_case() == set()
     assert not ObjectDeletion.objects.exists()
+
+
+def test_nothing_more_is_written_to_a_case_erased_while_its_page_was_open(
+    coordinator_user, surgeon_user, django_capture_on_commit_callbacks
+):
+    case = case_services.consultation_route(
+        consultation=ConsultationRequestFactory(),
+        by=coordinator_user,
+        surgeon=surgeon_user,
+        note="",
+        version=None,
+    )
+    erase(case, coordinator_user, django_capture_on_commit_callbacks)
+
+    with pytest.raises(TransitionRefused, match="erased"):
+        case_services.consultation_record_review(
+            consultation=case,
+            by=surgeon_user,
+            recommendation="other",
+            assessment="Written after the erasure",
+            version=None,
+        )
+    with pytest.raises(TransitionRefused, match="erased"):
+        case_services.consultation_add_note(consultation=case, by=coordinator_user, body="Late")
+    assert not SurgeonReview.objects.exists() and not InternalNote.objects.exists()
