@@ -1,8 +1,11 @@
 from django.contrib import admin
+from django.template.response import TemplateResponse
+from django.urls import path
 
 from common.admin import ReadOnlyAdmin
 
 from .models import ErasureRecord, ObjectDeletion
+from .orphans import orphan_grace, storage_report
 
 
 @admin.register(ErasureRecord)
@@ -21,3 +24,22 @@ class ObjectDeletionAdmin(ReadOnlyAdmin):
 
     list_display = ["key", "created_at", "attempts", "next_attempt_at", "last_error"]
     fields = list_display
+    change_list_template = "admin/object_deletion_change_list.html"
+
+    def get_urls(self):
+        report = path(
+            "storage-report/",
+            self.admin_site.admin_view(self.storage_report_view),
+            name="lifecycle_storage_report",
+        )
+        return [report, *super().get_urls()]
+
+    def storage_report_view(self, request):
+        """Reads only: deleting is the hourly reconciliation's (or the command's) job."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Private storage against the rows",
+            "report": storage_report(),
+            "grace": orphan_grace(),
+        }
+        return TemplateResponse(request, "admin/storage_report.html", context)

@@ -70,7 +70,7 @@ def _listed_objects(storage, directory: str) -> Iterator[StoredObject]:
 
 
 def storage_objects_unreferenced(
-    *, older_than: datetime.timedelta, storage=None
+    *, older_than: datetime.timedelta, storage=None, listed: list[StoredObject] | None = None
 ) -> list[StoredObject]:
     """Objects older than ``older_than`` that no row needs.
 
@@ -79,9 +79,11 @@ def storage_objects_unreferenced(
     a form until it expires (PORTAL_HELD_PHOTO_HOURS) and anything under
     ``renditions/<id>/`` of a photo that exists. The rows are read after the
     listing, so a row committed while the storage was being listed still counts.
+    ``listed``: a listing the caller has made already (and made just now).
     """
     cutoff = timezone.now() - older_than
-    old = [item for item in storage_objects(storage) if item.modified < cutoff]
+    listed = storage_objects(storage) if listed is None else listed
+    old = [item for item in listed if item.modified < cutoff]
     if not old:
         return []
     needed_originals = set(
