@@ -20,7 +20,8 @@ def case_erase(request: HttpRequest, reference: str) -> HttpResponse:
     """Coordinators only (README "Data lifecycle"): the case page, the queue and
     the patient are theirs; the reference typed again guards against a slip."""
     consultation = case_for(request, reference)
-    form = EraseForm(request.POST or None, expected=consultation.reference)
+    data = request.POST if request.method == "POST" else None
+    form = EraseForm(data, expected=consultation.reference)
     if request.method == "POST" and form.is_valid():
         consultation_erase(
             consultation_id=consultation.pk, by=request.user, reason=form.cleaned_data["reason"]

@@ -165,6 +165,7 @@ def test_a_coordinator_erases_after_typing_the_reference(
     assert "not the reference of this case" in wrong.content.decode()
     no_reason = staff.post(url, {"reference": case.reference, "reason": ""})
     assert no_reason.status_code == 400
+    assert staff.post(url, {}).status_code == 400
     assert not ErasureRecord.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -172,7 +173,7 @@ def test_a_coordinator_erases_after_typing_the_reference(
     assert done.status_code == 302 and done["Location"] == reverse("staff:queue")
     assert ErasureRecord.objects.get().erased_by == coordinator_user
     # Opening the erase page opened the case: it is in the access log.
-    assert AccessRecord.objects.filter(view="staff:case_erase", case_id=case.pk).count() == 4
+    assert AccessRecord.objects.filter(view="staff:case_erase", case_id=case.pk).count() == 5
 
 
 def test_a_surgeon_cannot_erase(case, surgeon_user):

@@ -11,8 +11,10 @@ from pypdf import PdfReader
 
 from consultations.models import AccessRecord
 from tests.full_case import PATIENT, WRITTEN, full_case
+from tests.images import fixture_bytes
 from tests.photos import assert_no_metadata
 from tests.staff import signed_in
+from uploads.validation import PhotoRejected, inspect_photo
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +95,12 @@ def test_only_staff_who_see_the_case_export_it(case, other_surgeon_user):
         assert response.status_code == 404
         record = AccessRecord.objects.filter(view=f"staff:{name}").get()
         assert (record.user, record.outcome) == (other_surgeon_user, "denied")
+
+
+def test_making_a_pdf_leaves_upload_validation_as_strict_as_before(case, coordinator_user):
+    # WeasyPrint's import tells Pillow to accept truncated images, process-wide.
+    assert export(coordinator_user, case, "case_export_pdf").status_code == 200
+    with pytest.raises(PhotoRejected):
+        inspect_photo(
+            io.BytesIO(fixture_bytes("pillow_truncated_jpeg.jpg")), name="cut.jpg", max_pixels=10**8
+        )
