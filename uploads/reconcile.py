@@ -8,9 +8,10 @@ worker lost between the "ready" commit and the deletion), and renditions or
 anything else whose photo row is gone. Objects younger than the threshold are
 never touched: they may belong to a request still being written.
 
-The data-lifecycle work (erasure, retention) deletes rows and leaves the
-objects to this sweep, or calls ``storage_objects_unreferenced`` and
-``storage_objects_delete`` itself. Logs carry keys only: random UUIDs.
+Erasure (lifecycle/erasure.py) deletes the objects of the rows it removes
+itself, through an outbox retried until storage confirms; this sweep is the
+net under everything else. The storage report (lifecycle/orphans.py) reuses
+one listing for both directions. Logs carry keys only: random UUIDs.
 """
 
 import datetime
