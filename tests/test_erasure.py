@@ -24,6 +24,7 @@ from consultations.workflow import TransitionRefused
 from lifecycle.erasure import AlreadyErased, consultation_erase
 from lifecycle.models import ErasureRecord, ObjectDeletion
 from lifecycle.objects import object_deletions_run
+from lifecycle.orphans import orphan_grace, storage_report
 from tests.factories import ConsultationRequestFactory
 from tests.full_case import PATIENT, WRITTEN, full_case
 from tests.images import image_bytes
@@ -56,7 +57,12 @@ def erase(case, by, django_capture_on_commit_callbacks, reason="Patient's reques
 
 
 def test_erasure_leaves_nothing_of_the_case_in_storage(
-    storage_view, case, bystander, coordinator_user, django_capture_on_commit_callbacks
+    storage_view,
+    case,
+    bystander,
+    coordinator_user,
+    django_capture_on_commit_callbacks,
+    time_machine,
 ):
     # storage_view first: the case's photos go to the storage it chose.
     before = storage_view.keys()
@@ -78,6 +84,10 @@ def test_erasure_leaves_nothing_of_the_case_in_storage(
         left = {name for _, dirs, files in os.walk(storage_view.root) for name in dirs + files}
         assert not any(pk in name for name in left for pk in photo_ids)
     assert bystander.photos.get().renditions.count() == 3
+    # Past the grace period the reconciliation finds nothing either way.
+    time_machine.move_to(timezone.now() + orphan_grace() + datetime.timedelta(minutes=1))
+    report = storage_report()
+    assert (report.listed, report.unreferenced, report.missing) == (3, [], [])
 
 
 def test_erasure_leaves_no_patient_detail_in_the_database(
