@@ -29,6 +29,7 @@ from PIL import Image
 
 from consultations.models import ConsultationRequest
 from tests.browser import PHONE, Person, fill_form
+from uploads.models import Photo, ProcessingStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -166,6 +167,11 @@ def test_send_to_reference(portal, chromium, photos):
         patient.close()
     assert ConsultationRequest.objects.count() == 3 * ROUNDS
     assert all(case.photos.count() == 5 for case in ConsultationRequest.objects.all())
+    # The worker finishes the renditions before the database is emptied under it.
+    deadline = time.monotonic() + 300
+    while Photo.objects.filter(status=ProcessingStatus.PENDING).exists():
+        assert time.monotonic() < deadline, "photos still processing after 5 minutes"
+        time.sleep(1)
 
     size = sum(path.stat().st_size for path in photos) / 1_000_000
     print(f"\n5 photos, {size:.1f} MB in all, {UPLOAD_MBIT} Mbit/s upload, {ROUNDS} rounds")

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "uploads",
     "notifications",
     "staff_auth",
+    "lifecycle",
 ]
 
 MIDDLEWARE = [
@@ -387,6 +388,32 @@ CELERY_BEAT_SCHEDULE["held-uploads-expire"] = {
     "task": "uploads.held_uploads_expire",
     "schedule": 15 * 60.0,
     "options": {"expires": 15 * 60.0},
+}
+
+# --- Data lifecycle (lifecycle/, README "Data lifecycle") ------------------------
+# Days a request is kept after it was marked spam or duplicate, or closed;
+# `lifecycle.retention_apply` erases it after that, daily.
+PORTAL_RETENTION_SPAM_DAYS = env.int("PORTAL_RETENTION_SPAM_DAYS", default=30)
+PORTAL_RETENTION_DUPLICATE_DAYS = env.int("PORTAL_RETENTION_DUPLICATE_DAYS", default=30)
+PORTAL_RETENTION_CLOSED_DAYS = env.int("PORTAL_RETENTION_CLOSED_DAYS", default=365)
+# The patient's status link shows only "closed, contact the clinic" this many
+# days after the case closed (at once after an erasure).
+PORTAL_STATUS_LINK_DAYS_AFTER_CLOSE = env.int("PORTAL_STATUS_LINK_DAYS_AFTER_CLOSE", default=30)
+if (
+    min(PORTAL_RETENTION_SPAM_DAYS, PORTAL_RETENTION_DUPLICATE_DAYS, PORTAL_RETENTION_CLOSED_DAYS)
+    < 1
+):
+    raise ImproperlyConfigured("PORTAL_RETENTION_*_DAYS must be at least 1.")
+CELERY_BEAT_SCHEDULE["retention-apply"] = {
+    "task": "lifecycle.retention_apply",
+    "schedule": 24 * 60 * 60.0,
+    "options": {"expires": 60 * 60.0},
+}
+# Stored objects of erased requests whose deletion failed are tried again.
+CELERY_BEAT_SCHEDULE["object-deletions-run"] = {
+    "task": "lifecycle.object_deletions_run",
+    "schedule": 5 * 60.0,
+    "options": {"expires": 5 * 60.0},
 }
 
 # --- Security -------------------------------------------------------------------

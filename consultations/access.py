@@ -100,12 +100,16 @@ def users_with_role(role: StaffRole) -> QuerySet:
 
 
 def consultations_visible_to(user) -> QuerySet[ConsultationRequest]:
-    """Coordinators see every case; a surgeon only the cases routed to them."""
+    """Coordinators see every case; a surgeon only the cases routed to them.
+
+    An erased case is a tombstone with nothing to see: nobody opens it.
+    """
     role = case_role(user)
+    cases = ConsultationRequest.objects.filter(erased_at__isnull=True)
     if role == Role.COORDINATOR:
-        return ConsultationRequest.objects.all()
+        return cases
     if role == Role.SURGEON:
-        return ConsultationRequest.objects.filter(surgeon=user)
+        return cases.filter(surgeon=user)
     return ConsultationRequest.objects.none()
 
 

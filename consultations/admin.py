@@ -55,6 +55,7 @@ class ConsultationRequestAdmin(ReadOnlyAdmin):
         "version",
         "created_at",
         "updated_at",
+        "erased_at",
         "privacy_notice_version",
         "consent_privacy_at",
         "consent_photos_at",

@@ -42,6 +42,18 @@ STALE_MESSAGE = (
 )
 
 
+ERASED_MESSAGE = "This case has been erased: nothing more can be added to it."
+
+
+def _lock_unerased(consultation: ConsultationRequest) -> ConsultationRequest:
+    """Lock the case row; refuse one erased since the page was drawn (nothing may
+    be written to a tombstone, see lifecycle/erasure.py)."""
+    locked = ConsultationRequest.objects.select_for_update().get(pk=consultation.pk)
+    if locked.erased_at is not None:
+        raise TransitionRefused(ERASED_MESSAGE)
+    return locked
+
+
 def _transition(
     *,
     consultation: ConsultationRequest,
@@ -52,7 +64,7 @@ def _transition(
     **changes,
 ) -> ConsultationRequest:
     """Must run inside a transaction; returns the locked, updated row."""
-    locked = ConsultationRequest.objects.select_for_update().get(pk=consultation.pk)
+    locked = _lock_unerased(consultation)
     if expected_version is not None and locked.version != expected_version:
         raise TransitionRefused(STALE_MESSAGE)
     role = Role.PATIENT if by is None else case_role(by)
@@ -250,4 +262,7 @@ def consultation_mark_duplicate(
 def consultation_add_note(*, consultation, by, body: str) -> InternalNote:
     if case_role(by) not in (Role.COORDINATOR, Role.SURGEON):
         raise TransitionRefused("Only clinic staff can add internal notes.")
-    return InternalNote.objects.create(request=consultation, author=by, body=body)
+    with transaction.atomic():
+        return InternalNote.objects.create(
+            request=_lock_unerased(consultation), author=by, body=body
+        )

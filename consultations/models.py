@@ -98,13 +98,17 @@ class ConsultationRequest(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set by lifecycle.erasure: the row stays as a tombstone (reference, dates,
+    # statuses) with every patient detail blanked.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     email = models.EmailField(max_length=254)
     phone = PhoneNumberField()
     preferred_contact = models.CharField(max_length=10, choices=ContactMethod.choices)
-    date_of_birth = models.DateField()
+    # Null only once erased; the form still requires it.
+    date_of_birth = models.DateField(null=True)
     country = CountryField()
     region = models.CharField("state, province or region", max_length=100)
 

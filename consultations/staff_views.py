@@ -250,9 +250,13 @@ def case_note(request: HttpRequest, reference: str) -> HttpResponse:
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _render_case(request, consultation, note_form=form, status=400)
-    case_services.consultation_add_note(
-        consultation=consultation, by=request.user, body=form.cleaned_data["body"]
-    )
+    try:
+        case_services.consultation_add_note(
+            consultation=consultation, by=request.user, body=form.cleaned_data["body"]
+        )
+    except TransitionRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("staff:case_detail", reference=reference)
     messages.success(request, "Note added.")
     return redirect("staff:case_detail", reference=reference)
 

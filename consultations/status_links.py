@@ -4,13 +4,16 @@ The token signs the request's random ``status_key`` (never its database id or
 reference), so it reveals nothing and cannot be forged without SECRET_KEY.
 """
 
+import datetime
 import uuid
 
 from django.conf import settings
 from django.core import signing
+from django.db.models import Max
 from django.urls import reverse
+from django.utils import timezone
 
-from .models import ConsultationRequest
+from .models import ConsultationRequest, Status
 
 _SALT = "consultations.status-link"
 
@@ -34,3 +37,17 @@ def status_path(consultation: ConsultationRequest) -> str:
 def status_url(consultation: ConsultationRequest) -> str:
     """Absolute link for emails, built from the configured site URL."""
     return settings.PORTAL_SITE_URL + status_path(consultation)
+
+
+def status_link_ended(consultation: ConsultationRequest) -> bool:
+    """Whether the link shows only "closed, contact the clinic": at once after an
+    erasure, and PORTAL_STATUS_LINK_DAYS_AFTER_CLOSE days after the case closed."""
+    if consultation.erased_at is not None:
+        return True
+    if consultation.status != Status.CLOSED:
+        return False
+    closed_at = consultation.status_changes.filter(to_status=Status.CLOSED).aggregate(
+        at=Max("created_at")
+    )["at"]
+    ends = datetime.timedelta(days=settings.PORTAL_STATUS_LINK_DAYS_AFTER_CLOSE)
+    return closed_at is not None and closed_at + ends <= timezone.now()

@@ -18,7 +18,7 @@ from .patient_status import patient_status, photo_counts
 from .photo_uploads import photo_limits
 from .rate_limit import limit_posts_per_address
 from .services import SubmissionFailed, consultation_submit
-from .status_links import consultation_for_token, status_path
+from .status_links import consultation_for_token, status_link_ended, status_path
 from .workflow import TransitionRefused
 
 logger = logging.getLogger(__name__)
@@ -240,6 +240,8 @@ def _status_page(request: HttpRequest, token: str) -> HttpResponse:
     consultation = consultation_for_token(token)
     if consultation is None:
         raise Http404("No request matches this link.")
+    if status_link_ended(consultation):
+        return render(request, "consultations/status_closed.html")
     if request.method == "POST":
         return _reply_submit(request, consultation)
     return render_status_page(request, consultation)

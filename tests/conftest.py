@@ -179,6 +179,24 @@ def s3_bucket(moto_endpoint, settings):
     return client, bucket
 
 
+@pytest.fixture
+def s3_behind_proxy(s3_bucket, moto_endpoint, settings):
+    """The private storage reaches moto through a proxy the test can cut."""
+    from urllib.parse import urlsplit
+
+    from tests.tcp_proxy import TcpProxy
+
+    endpoint = urlsplit(moto_endpoint)
+    proxy = TcpProxy(endpoint.hostname, endpoint.port)
+    private = settings.STORAGES["private"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {**private, "OPTIONS": {**private["OPTIONS"], "endpoint_url": proxy.url}},
+    }
+    yield (*s3_bucket, proxy)
+    proxy.close()
+
+
 # --- Redis, for tests with a real broker -----------------------------------
 
 

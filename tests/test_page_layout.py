@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from consultations import case_services
 from consultations.error_views import server_error
@@ -120,6 +121,7 @@ def test_patient_pages(visitor, axe_script, tmp_path):
             note="",
             version=None,
         ),
+        "status-link-ended": ConsultationRequestFactory(erased_at=timezone.now()),
         "status-spam": ConsultationRequestFactory(status=Status.SPAM),
         "status-duplicate": ConsultationRequestFactory(
             status=Status.DUPLICATE, duplicate_of=ConsultationRequestFactory()
@@ -192,6 +194,14 @@ def test_staff_pages(visitor, axe_script, coordinator_user, surgeon_user):
     check(page, axe_script, "case-errors", width)
     page.goto(reverse("staff:case_compare", args=[case.reference]))
     check(page, axe_script, "compare", width)
+    page.goto(reverse("staff:case_erase", args=[case.reference]))
+    check(page, axe_script, "erase", width)
+    page.get_by_label("Type the case's reference to confirm").fill("CR-2222-2222")
+    page.get_by_label("Why is it erased?").fill("Patient's request")
+    with visitor.expect_status(400):
+        page.get_by_role("button", name=f"Erase {case.reference} for good").click()
+    page.get_by_text("not the reference of this case").first.wait_for()
+    check(page, axe_script, "erase-errors", width)
     with visitor.expect_status(403):
         page.goto(reverse("staff:my_cases"))
     check(page, axe_script, "403", width)

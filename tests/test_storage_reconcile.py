@@ -11,7 +11,6 @@ young or still needed may ever be touched.
 import datetime
 import os
 import uuid
-from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.base import ContentFile
@@ -21,7 +20,6 @@ from consultations.models import ConsultationRequest
 from tests.images import image_bytes, jpeg_upload
 from tests.photos import stored_photo
 from tests.submission import submit
-from tests.tcp_proxy import TcpProxy
 from uploads.models import Photo, ProcessingStatus
 from uploads.reconcile import storage_objects_unreferenced, storage_reconcile
 from uploads.services import RetryableStorageError, photo_mark_failed, photo_process
@@ -47,20 +45,6 @@ def files_in(root) -> set[str]:
 
 def after_the_threshold(time_machine) -> None:
     time_machine.move_to(timezone.now() + THRESHOLD + datetime.timedelta(minutes=1))
-
-
-@pytest.fixture
-def s3_behind_proxy(s3_bucket, moto_endpoint, settings):
-    """The private storage reaches moto through a proxy the test can cut."""
-    endpoint = urlsplit(moto_endpoint)
-    proxy = TcpProxy(endpoint.hostname, endpoint.port)
-    private = settings.STORAGES["private"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {**private, "OPTIONS": {**private["OPTIONS"], "endpoint_url": proxy.url}},
-    }
-    yield (*s3_bucket, proxy)
-    proxy.close()
 
 
 def test_drill_2_uploads_left_by_a_failed_submission_are_swept_once_old(

@@ -8,9 +8,10 @@ worker lost between the "ready" commit and the deletion), and renditions or
 anything else whose photo row is gone. Objects younger than the threshold are
 never touched: they may belong to a request still being written.
 
-The data-lifecycle work (erasure, retention) deletes rows and leaves the
-objects to this sweep, or calls ``storage_objects_unreferenced`` and
-``storage_objects_delete`` itself. Logs carry keys only: random UUIDs.
+Erasure (lifecycle/erasure.py) deletes the objects of the rows it removes
+itself, through an outbox retried until storage confirms; this sweep is the
+net under everything else. The storage report (lifecycle/orphans.py) reuses
+one listing for both directions. Logs carry keys only: random UUIDs.
 """
 
 import datetime
@@ -70,7 +71,7 @@ def _listed_objects(storage, directory: str) -> Iterator[StoredObject]:
 
 
 def storage_objects_unreferenced(
-    *, older_than: datetime.timedelta, storage=None
+    *, older_than: datetime.timedelta, storage=None, listed: list[StoredObject] | None = None
 ) -> list[StoredObject]:
     """Objects older than ``older_than`` that no row needs.
 
@@ -79,9 +80,11 @@ def storage_objects_unreferenced(
     a form until it expires (PORTAL_HELD_PHOTO_HOURS) and anything under
     ``renditions/<id>/`` of a photo that exists. The rows are read after the
     listing, so a row committed while the storage was being listed still counts.
+    ``listed``: a listing the caller has made already (and made just now).
     """
     cutoff = timezone.now() - older_than
-    old = [item for item in storage_objects(storage) if item.modified < cutoff]
+    listed = storage_objects(storage) if listed is None else listed
+    old = [item for item in listed if item.modified < cutoff]
     if not old:
         return []
     needed_originals = set(
