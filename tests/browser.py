@@ -38,6 +38,24 @@ def assert_accessible(page, axe_script: str) -> None:
     assert found == [], json.dumps(found, indent=1)
 
 
+MBIT = 1_000_000 / 8  # bytes per second
+
+
+def throttle(person: "Person", *, upload_mbit: float, download_mbit: float = 20) -> None:
+    """Chromium's own network throttling (DevTools protocol): every byte is paced."""
+    session = person.context.new_cdp_session(person.page)
+    session.send("Network.enable")
+    session.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 60,
+            "uploadThroughput": upload_mbit * MBIT,
+            "downloadThroughput": download_mbit * MBIT,
+        },
+    )
+
+
 class Person:
     def __init__(self, browser, base_url: str, name: str, device: dict, **context_args):
         self.base_url = base_url

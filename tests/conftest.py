@@ -283,7 +283,29 @@ def portal(production_server, transactional_db):
         message.unlink()
     for log in production_server.logs:
         log.mark()
-    return production_server
+    yield production_server
+    _wait_for_the_worker(production_server)
+
+
+def _wait_for_the_worker(server, timeout: float = 20.0) -> None:
+    """Let the server's worker finish what the test queued (renditions, emails):
+    emptying the tables under it would deadlock with its writes. A test that
+    leaves work stuck on purpose costs the timeout, nothing more."""
+    import time
+
+    from notifications.models import Notification, NotificationStatus
+    from uploads.models import Photo, ProcessingStatus
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy = Photo.objects.filter(status=ProcessingStatus.PENDING).exists() or (
+            Notification.objects.filter(
+                status__in=[NotificationStatus.PENDING, NotificationStatus.SENDING]
+            ).exists()
+        )
+        if not busy:
+            return
+        time.sleep(0.2)
 
 
 def pytest_collection_modifyitems(items):

@@ -1,6 +1,7 @@
 """Images made in the tests, and the real ones copied into tests/fixtures/images."""
 
 import io
+import random
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -29,3 +30,17 @@ def upload(name: str, content: bytes, content_type: str = "image/jpeg") -> Simpl
 
 def jpeg_upload(name: str = "front.jpg", size: tuple[int, int] = (640, 480)) -> SimpleUploadedFile:
     return upload(name, image_bytes("JPEG", size))
+
+
+def noisy_photos(folder: Path, *, count: int, size: tuple[int, int], noise: float, first: int):
+    """Phone-like JPEG files whose size JPEG cannot shrink much: noise over a skin
+    tone (``noise`` from 0 to 1 sets how much, and so the file size)."""
+    rng = random.Random(first)
+    paths = []
+    for number in range(count):
+        speckle = Image.frombytes("RGB", size, rng.randbytes(size[0] * size[1] * 3))
+        photo = Image.blend(Image.new("RGB", size, (196, 160, 140)), speckle, noise)
+        path = folder / f"IMG_{first + number}.jpg"
+        photo.save(path, "JPEG", quality=97)
+        paths.append(path)
+    return paths

@@ -6,7 +6,6 @@ portal as the clinic runs it, in Chromium throttled through the DevTools protoco
 
 import io
 import os
-import random
 import shutil
 import time
 
@@ -14,44 +13,19 @@ import pytest
 from PIL import Image
 
 from consultations.models import ConsultationRequest
-from tests.browser import PHONE, Person, assert_accessible, fill_form
+from tests.browser import PHONE, Person, assert_accessible, fill_form, throttle
+from tests.images import noisy_photos
 from uploads.models import HeldUpload
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 SLOTS = ["Front", "Left oblique", "Right oblique", "Left profile", "Right profile"]
-MBIT = 1_000_000 / 8  # bytes per second
-
-
-def throttle(person: Person, *, upload_mbit: float, download_mbit: float = 20) -> None:
-    """Chromium's own network throttling: every byte of every request is paced."""
-    session = person.context.new_cdp_session(person.page)
-    session.send("Network.enable")
-    session.send(
-        "Network.emulateNetworkConditions",
-        {
-            "offline": False,
-            "latency": 60,
-            "uploadThroughput": upload_mbit * MBIT,
-            "downloadThroughput": download_mbit * MBIT,
-        },
-    )
 
 
 @pytest.fixture(scope="module")
 def phone_photos(tmp_path_factory):
-    """Five photos of about 1.5 MB each: noise, which JPEG cannot shrink, over a face-like tone."""
     folder = tmp_path_factory.mktemp("phone-photos")
-    rng = random.Random(11)
-    paths = []
-    for number in range(5):
-        noise = Image.frombytes("RGB", (1000, 750), rng.randbytes(1000 * 750 * 3))
-        tone = Image.new("RGB", noise.size, (196, 160, 140))
-        photo = Image.blend(tone, noise, 0.35)
-        path = folder / f"IMG_{4100 + number}.jpg"
-        photo.save(path, "JPEG", quality=95)
-        paths.append(path)
-    return paths
+    return noisy_photos(folder, count=5, size=(1000, 750), noise=0.35, first=4100)
 
 
 @pytest.fixture
