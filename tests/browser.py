@@ -41,7 +41,9 @@ def assert_accessible(page, axe_script: str) -> None:
 MBIT = 1_000_000 / 8  # bytes per second
 
 
-def throttle(person: "Person", *, upload_mbit: float, download_mbit: float = 20) -> None:
+def throttle(
+    person: "Person", *, upload_mbit: float, download_mbit: float = 20, latency_ms: int = 60
+) -> None:
     """Chromium's own network throttling (DevTools protocol): every byte is paced."""
     session = person.context.new_cdp_session(person.page)
     session.send("Network.enable")
@@ -49,7 +51,7 @@ def throttle(person: "Person", *, upload_mbit: float, download_mbit: float = 20)
         "Network.emulateNetworkConditions",
         {
             "offline": False,
-            "latency": 60,
+            "latency": latency_ms,
             "uploadThroughput": upload_mbit * MBIT,
             "downloadThroughput": download_mbit * MBIT,
         },

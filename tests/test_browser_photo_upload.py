@@ -236,3 +236,24 @@ def test_without_javascript_the_plain_form_keeps_its_photos_across_an_error(port
         assert list(case.photos.values_list("angle", flat=True)) == ["left_profile"]
     finally:
         patient.close()
+
+
+def test_a_photo_removed_while_it_uploads_is_never_sent(patient, phone_photos):
+    """Removed after its last byte left but before the server answered: the
+    server may keep it, so the widget lets the answer come, then forgets that
+    photo; a Send pressed meanwhile waits for both. (A long round trip makes
+    the moment wide enough to click in.)"""
+    page = patient.page
+    throttle(patient, upload_mbit=10, latency_ms=1500)
+    page.goto("/")
+    fill_form(page)
+    choose(page, "Front", phone_photos[0])
+    front = item(page, phone_photos[0].name)
+    front.get_by_text("the clinic's server is checking it").wait_for(timeout=30_000)
+    front.get_by_role("button", name="Remove").click()
+    choose(page, "Left profile", phone_photos[1])
+    page.get_by_role("button", name="Send my request").click()
+    reference = page.get_by_test_id("reference").inner_text(timeout=60_000)
+    case = ConsultationRequest.objects.get(reference=reference)
+    assert list(case.photos.values_list("angle", flat=True)) == ["left_profile"]
+    assert not HeldUpload.objects.exists()

@@ -187,7 +187,7 @@
   };
 
   function pump() {
-    if (items.some(function (item) { return item.state === "uploading"; })) { return; }
+    if (items.some(function (item) { return item.request; })) { return; }
     var next = items.filter(function (item) { return item.state === "queued"; })[0];
     if (next) { next.upload(); }
   }
@@ -225,7 +225,13 @@
 
   Item.prototype.answered = function (status, answer) {
     this.request = null;
-    if (this.state === "removed") { return; }
+    if (this.state === "removed") {
+      if (status === 201) { forget(answer.remove); }
+      this.drop();
+      pump();
+      finishIfWaiting();
+      return;
+    }
     if (status === 201) {
       this.held = answer;
       this.attempt = 0;
@@ -261,13 +267,14 @@
     finishIfWaiting();
   };
 
+  // An upload in flight is not aborted: the server may have kept the photo
+  // already, and only its answer says which one to forget. Until then the
+  // item still counts as busy, so Send cannot claim it meanwhile.
   Item.prototype.remove = function () {
-    var held = this.held;
     this.state = "removed";
     window.clearTimeout(this.timer);
-    if (this.request) { this.request.abort(); }
-    if (held) { forget(held.remove); }
-    if (items.indexOf(this) !== -1) { items.splice(items.indexOf(this), 1); }
+    if (this.held) { forget(this.held.remove); }
+    if (!this.request) { this.drop(); }
     var next = this.node.nextElementSibling || this.node.previousElementSibling;
     this.node.remove();
     (next ? next.querySelector("button:not([hidden])") : this.slot.input).focus();
@@ -277,8 +284,17 @@
     finishIfWaiting();
   };
 
+  Item.prototype.drop = function () {
+    if (items.indexOf(this) !== -1) { items.splice(items.indexOf(this), 1); }
+  };
+
+  // Removals still on their way: Send waits for them, or it could claim the photo.
+  var forgetting = 0;
+
   function forget(url) {
     var request = new XMLHttpRequest();
+    forgetting++;
+    request.addEventListener("loadend", function () { forgetting--; finishIfWaiting(); });
     request.open("POST", url);
     request.setRequestHeader("X-CSRFToken", form.elements.csrfmiddlewaretoken.value);
     request.send();
@@ -290,7 +306,9 @@
   }
 
   function activeCount() {
-    return keptCount() + items.filter(function (item) { return item.state !== "refused"; }).length;
+    return keptCount() + items.filter(function (item) {
+      return item.state !== "refused" && item.state !== "removed";
+    }).length;
   }
 
   function setUpSlot(node) {
@@ -331,7 +349,7 @@
   // --- Send: wait for photos still uploading; never send with one failed ---
   function busy() {
     return items.filter(function (item) {
-      return ["checking", "queued", "uploading", "waiting"].indexOf(item.state) !== -1;
+      return item.request || ["checking", "queued", "uploading", "waiting"].indexOf(item.state) !== -1;
     });
   }
 
@@ -344,7 +362,7 @@
   }
 
   function finishIfWaiting() {
-    if (!form.dataset.waitingForPhotos || busy().length) { return; }
+    if (!form.dataset.waitingForPhotos || busy().length || forgetting) { return; }
     delete form.dataset.waitingForPhotos;
     var failed = items.filter(function (item) { return item.state === "failed"; });
     if (failed.length) {
@@ -359,7 +377,8 @@
   }
 
   form.addEventListener("submit", function (event) {
-    if (!busy().length && !items.some(function (item) { return item.state === "failed"; })) { return; }
+    var failed = items.some(function (item) { return item.state === "failed"; });
+    if (!busy().length && !forgetting && !failed) { return; }
     event.preventDefault();
     form.dataset.waitingForPhotos = "1";
     updateWaitNote();
