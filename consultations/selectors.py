@@ -133,12 +133,15 @@ def case_photos(*, consultation: ConsultationRequest) -> list[Photo]:
 
 def case_detail_related(consultation: ConsultationRequest) -> dict:
     """Everything the case page lists, each in one query."""
+    information_requests = list(consultation.information_requests.select_related("asked_by"))
+    answered = [item for item in information_requests if item.answered_at]
     return {
+        "latest_answer": answered[-1] if answered else None,
         "concerns": list(consultation.concerns.all()),
         "treatments": list(consultation.treatments.all()),
         "photos": case_photos(consultation=consultation),
         "timeline": list(consultation.status_changes.select_related("actor")),
         "notes": list(consultation.internal_notes.select_related("author")),
-        "information_requests": list(consultation.information_requests.select_related("asked_by")),
+        "information_requests": information_requests,
         "reviews": list(consultation.reviews.select_related("surgeon")),
     }

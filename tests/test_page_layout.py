@@ -187,6 +187,7 @@ def test_staff_pages(visitor, axe_script, coordinator_user, surgeon_user):
     page.goto(reverse("staff:case_detail", args=[case.reference]))
     check(page, axe_script, "case", width)
     duplicate = page.locator(".action--mark_duplicate")
+    duplicate.locator("summary").click()
     duplicate.get_by_label("Reference of the original request").fill("not a reference")
     with visitor.expect_status(400):
         duplicate.get_by_role("button").click()
