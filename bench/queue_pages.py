@@ -173,7 +173,7 @@ def main():
     pages = [
         ("queue, first page", "/staff/cases/"),
         ("queue, oldest first", "/staff/cases/?order=oldest"),
-        ("queue, status + concern", "/staff/cases/?status=in_triage&concern=cheeks"),
+        ("queue, status + concern", "/staff/cases/?status=triage&concern=cheeks"),
         ("queue, surgeon + waiting 7+ days", f"/staff/cases/?surgeon={surgeon.pk}&waiting=7%2B"),
         ("search: reference", sample.reference),
         ("search: email", sample.email),

@@ -92,6 +92,14 @@ class ConsultationRequest(models.Model):
         on_delete=models.PROTECT,
         related_name="routed_cases",
     )
+    # The coordinator who took the case ("mine" in the queue); anyone may take it over.
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="taken_cases",
+    )
     outcome = models.CharField(max_length=30, choices=Outcome.choices, blank=True)
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"

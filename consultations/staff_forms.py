@@ -1,7 +1,13 @@
 from django import forms
 
-from .models import ConcernArea, Outcome, Recommendation, Status
-from .selectors import PATIENT_AGE_BUCKETS, WAITING_BUCKETS, QueueFilters, reference_from_text
+from .models import ConcernArea, Outcome, Recommendation
+from .selectors import (
+    PATIENT_AGE_BUCKETS,
+    STATUS_TABS,
+    WAITING_BUCKETS,
+    QueueFilters,
+    reference_from_text,
+)
 
 
 class QueueFilterForm(forms.Form):
@@ -11,9 +17,13 @@ class QueueFilterForm(forms.Form):
         help_text="Reference, name, email or phone",
         widget=forms.TextInput(attrs={"type": "search"}),
     )
+    # Set by the tabs; the form carries it so that a change of filter keeps the tab.
     status = forms.ChoiceField(
-        label="Status", required=False, choices=[("", "Any status"), *Status.choices]
+        required=False,
+        choices=[("", "All"), *[(key, tab[0]) for key, tab in STATUS_TABS.items()]],
+        widget=forms.HiddenInput,
     )
+    mine = forms.BooleanField(label="Only cases I have taken", required=False)
     concern = forms.ChoiceField(
         label="Area of concern", required=False, choices=[("", "Any area"), *ConcernArea.choices]
     )
@@ -41,7 +51,7 @@ class QueueFilterForm(forms.Form):
             *[(s.pk, s.get_full_name() or s.username) for s in surgeons],
         ]
 
-    def filters(self) -> QueueFilters:
+    def filters(self, *, viewer) -> QueueFilters:
         if not self.is_valid():
             return QueueFilters()
         data = self.cleaned_data
@@ -53,6 +63,7 @@ class QueueFilterForm(forms.Form):
             patient_age=data["patient_age"],
             q=data["q"],
             oldest_first=data["order"] == "oldest",
+            taken_by=viewer.pk if data["mine"] else None,
         )
 
 

@@ -1,10 +1,12 @@
 """Staff pages: the coordinators' queue, the surgeons' cases, the case page and its actions."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,7 +26,15 @@ from .access import (
 from .actions import STAFF_ACTIONS, staff_actions_for
 from .models import Status
 from .patient_status import patient_status
-from .selectors import QueueFilters, case_detail_related, case_photos, queue_page
+from .queue_rows import queue_rows
+from .selectors import (
+    STATUS_TABS,
+    QueueFilters,
+    case_detail_related,
+    case_photos,
+    queue_page,
+    tab_counts,
+)
 from .staff_forms import NoteForm, QueueFilterForm
 from .workflow import Action, Role, TransitionRefused
 
@@ -67,10 +77,10 @@ def case_queue(request: HttpRequest) -> HttpResponse:
         params["q"] = request.session.get(SEARCH_SESSION_KEY, "")
     surgeons = list(case_services.active_surgeons())
     form = QueueFilterForm(params or None, surgeons=surgeons)
+    visible = consultations_visible_to(request.user)
+    filters = form.filters(viewer=request.user) if params else QueueFilters()
     page = queue_page(
-        queryset=consultations_visible_to(request.user),
-        filters=form.filters() if params else QueueFilters(),
-        page_number=request.GET.get("page"),
+        queryset=visible, filters=filters, page_number=request.GET.get("page"), viewer=request.user
     )
     cases_listed(request, page)
     query = request.GET.copy()
@@ -81,10 +91,47 @@ def case_queue(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
+            "rows": queue_rows(page.object_list),
+            "tabs": _tabs(query, current=filters.status, counts=tab_counts(visible)),
             "query": query.urlencode(),
+            "overdue_after": settings.PORTAL_QUEUE_OVERDUE_WORKING_DAYS,
             "failed_notifications": notifications_failed_count(),
         },
     )
+
+
+def _tabs(query: QueryDict, *, current: str, counts: dict[str, int]) -> list[dict]:
+    """Each tab keeps the other filters; its count is of every case in it."""
+    tabs = []
+    for key, label in [("", "All"), *[(k, tab[0]) for k, tab in STATUS_TABS.items()]]:
+        params = query.copy()
+        params["status"] = key
+        tabs.append(
+            {
+                "label": label,
+                "count": counts.get(key, sum(counts.values())),
+                "url": f"?{params.urlencode()}",
+                "current": key == current,
+            }
+        )
+    return tabs
+
+
+@require_POST
+@phi_view(Role.COORDINATOR)
+def case_take(request: HttpRequest, reference: str) -> HttpResponse:
+    consultation = case_for(request, reference)
+    try:
+        case_services.consultation_take(consultation=consultation, by=request.user)
+    except TransitionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"{consultation.reference} is yours.")
+    back = request.POST.get("next", "")
+    # Only back to a page of this site (the queue with its filters).
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("staff:case_detail", reference=reference)
 
 
 @phi_view(Role.SURGEON)
@@ -95,6 +142,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         queryset=consultations_visible_to(request.user),
         filters=filters,
         page_number=request.GET.get("page"),
+        viewer=request.user,
     )
     cases_listed(request, page)
     return render(request, "staff/my_cases.html", {"page": page, "show_all": show_all})

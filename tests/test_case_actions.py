@@ -6,10 +6,10 @@ import re
 import pytest
 from django.urls import reverse
 
-from consultations import case_services
 from consultations.actions import STAFF_ACTIONS, Button
 from consultations.models import Status
 from consultations.workflow import TRANSITIONS, Role
+from tests.case_steps import answered, reviewed, routed
 from tests.factories import ConsultationRequestFactory
 from tests.staff import signed_in
 
@@ -118,24 +118,9 @@ def test_a_duplicate_confirmation_names_the_original(client, coordinator_user):
 def test_the_latest_answer_and_the_review_come_before_the_photos(
     client, coordinator_user, surgeon_user
 ):
-    case = ConsultationRequestFactory()
-    case = case_services.consultation_request_info(
-        consultation=case, by=coordinator_user, question="Which side?", version=None
-    )
-    question = case.information_requests.get()
-    case = case_services.consultation_patient_reply(
-        consultation=case, question_id=question.pk, answer="Mostly the left.", photos=[]
-    )
-    case = case_services.consultation_route(
-        consultation=case, by=coordinator_user, surgeon=surgeon_user, note="", version=None
-    )
-    case_services.consultation_record_review(
-        consultation=case,
-        by=surgeon_user,
-        recommendation="in_person_needed",
-        assessment="Come and see me.",
-        version=None,
-    )
+    case = answered(by=coordinator_user, answer="Mostly the left.")
+    case = routed(case=case, by=coordinator_user, surgeon=surgeon_user)
+    reviewed(case=case, surgeon=surgeon_user, assessment="Come and see me.")
     signed_in(client, coordinator_user)
     html = case_page(client, case)
     photos = html.index('id="photos-h"')
