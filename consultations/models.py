@@ -137,6 +137,12 @@ class ConsultationRequest(models.Model):
             models.Index(fields=["phone"], name="consult_phone"),
             models.Index(fields=["surgeon", "status", "created_at"], name="consult_surgeon_status"),
             models.Index(Lower("last_name"), name="consult_last_name_lower"),
+            # The queue's tab counts and its total: an index-only count of live cases.
+            models.Index(
+                fields=["status"],
+                condition=models.Q(erased_at__isnull=True),
+                name="consult_live_status",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
