@@ -234,6 +234,23 @@ class InternalNote(models.Model):
         return f"note {self.pk} on {self.request}"
 
 
+class SavedReply(models.Model):
+    """A standard question to patients ("please send a left profile in daylight"),
+    kept by the administrators, that a coordinator picks and may edit before asking."""
+
+    title = models.CharField(max_length=80, unique=True)
+    question = models.TextField(max_length=2000)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "title"]
+        verbose_name_plural = "saved replies"
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class InformationRequest(models.Model):
     """A coordinator's question to the patient, and the patient's answer.
 

@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import ConcernArea, Outcome, Recommendation
+from .models import ConcernArea, Outcome, Recommendation, SavedReply
 from .selectors import (
     PATIENT_AGE_BUCKETS,
     STATUS_TABS,
@@ -79,13 +79,46 @@ class NoteForm(forms.Form):
     )
 
 
+class SavedReplySelect(forms.Select):
+    """Each option carries its question, for static/js/saved-replies.js to fill in."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if value:
+            option["attrs"]["data-question"] = value.instance.question
+        return option
+
+
 class RequestInfoForm(VersionedForm):
+    saved_reply = forms.ModelChoiceField(
+        widget=SavedReplySelect,
+        label="Start from a saved question",
+        required=False,
+        queryset=SavedReply.objects.filter(active=True),
+        empty_label="None: write your own",
+        help_text="Picking one fills in the question below, to change as you need.",
+    )
     question = forms.CharField(
         label="What do you need from the patient?",
         help_text="The patient reads this on their status page. Do not include internal notes.",
+        required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["saved_reply"].widget.attrs["data-fills"] = self["question"].auto_id
+
+    def clean(self):
+        data = super().clean()
+        # Without JavaScript nothing fills the box in: the saved question is
+        # asked as it stands.
+        if not data.get("question") and data.get("saved_reply"):
+            data["question"] = data["saved_reply"].question
+        if not data.get("question") and "question" not in self.errors:
+            self.add_error("question", "Write a question, or pick a saved one.")
+        return data
 
 
 class RouteForm(VersionedForm):
