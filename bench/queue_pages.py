@@ -1,6 +1,6 @@
 """Queue and case page speed at 100,000 requests, on PostgreSQL.
 
-    uv run python bench/queue_pages.py [--requests 100000] [--rounds 40]
+    DJANGO_DEBUG=true uv run python bench/queue_pages.py [--requests 100000] [--rounds 40]
 
 Creates (or reuses) the database `bench_queue` on the local PostgreSQL (or
 BENCH_DATABASE_URL), loads the requests once, then times the coordinator's
@@ -47,10 +47,11 @@ def load(total: int):
         RequestConcern,
         Status,
     )
+    from tests.staff import PASSWORD
     from uploads.models import Photo
 
     coordinator, _ = User.objects.get_or_create(username="bench-coordinator")
-    coordinator.set_password("bench-password-123")
+    coordinator.set_password(PASSWORD)
     coordinator.save()
     coordinator.groups.add(Group.objects.get(name="coordinators"))
     surgeons = []
@@ -168,12 +169,14 @@ def main():
 
     sample = ConsultationRequest.objects.order_by("?").first()
     surgeon = User.objects.get(username="bench-surgeon-0")
-    client = Client()
-    client.force_login(coordinator)
+    from tests.staff import signed_in
+
+    # Staff pages want both factors: sign in through the real pages.
+    client = signed_in(Client(), coordinator)
     pages = [
         ("queue, first page", "/staff/cases/"),
         ("queue, oldest first", "/staff/cases/?order=oldest"),
-        ("queue, status + concern", "/staff/cases/?status=in_triage&concern=cheeks"),
+        ("queue, status + concern", "/staff/cases/?status=triage&concern=cheeks"),
         ("queue, surgeon + waiting 7+ days", f"/staff/cases/?surgeon={surgeon.pk}&waiting=7%2B"),
         ("search: reference", sample.reference),
         ("search: email", sample.email),

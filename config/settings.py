@@ -313,6 +313,9 @@ PORTAL_NOTIFY_CLAIM_SECONDS = env.int("PORTAL_NOTIFY_CLAIM_SECONDS", default=10 
 # The sweep re-publishes rows that have been due for longer than this.
 PORTAL_NOTIFY_SWEEP_AFTER_SECONDS = env.int("PORTAL_NOTIFY_SWEEP_AFTER_SECONDS", default=120)
 PORTAL_NOTIFY_SWEEP_INTERVAL_SECONDS = env.int("PORTAL_NOTIFY_SWEEP_INTERVAL_SECONDS", default=60)
+# A request still waiting on the clinic after this many working days (Monday
+# to Friday) is marked overdue in the queue.
+PORTAL_QUEUE_OVERDUE_WORKING_DAYS = env.int("PORTAL_QUEUE_OVERDUE_WORKING_DAYS", default=2)
 # How often beat looks for stranded photos (their age is set further down by
 # PORTAL_PHOTO_REQUEUE_AFTER_SECONDS); the look is one indexed query.
 PORTAL_PHOTO_REQUEUE_INTERVAL_SECONDS = env.int("PORTAL_PHOTO_REQUEUE_INTERVAL_SECONDS", default=60)

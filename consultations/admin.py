@@ -29,6 +29,7 @@ from .models import (
     ConsultationRequest,
     InformationRequest,
     InternalNote,
+    SavedReply,
     StatusChange,
     SurgeonReview,
 )
@@ -186,6 +187,12 @@ class AccessRecordAdmin(ReadOnlyAdmin):
             )
         record(request, outcome=AccessOutcome.SHOWN, status_code=200)
         return response
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(AdministratorAdmin):
+    list_display = ["title", "position", "active"]
+    list_editable = ["position", "active"]
 
 
 @admin.register(LogEntry)

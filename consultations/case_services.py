@@ -266,3 +266,14 @@ def consultation_add_note(*, consultation, by, body: str) -> InternalNote:
         return InternalNote.objects.create(
             request=_lock_unerased(consultation), author=by, body=body
         )
+
+
+def consultation_take(*, consultation: ConsultationRequest, by) -> None:
+    """The coordinator makes the case theirs; taking one someone else has is a hand-over."""
+    if case_role(by) != Role.COORDINATOR:
+        raise TransitionRefused("Only a coordinator can take a case.")
+    with transaction.atomic():
+        locked = _lock_unerased(consultation)
+        # update(): taking a case is not activity on it, so updated_at stays.
+        ConsultationRequest.objects.filter(pk=locked.pk).update(taken_by=by)
+    logger.info("case %s taken by user=%s", locked.reference, by.pk)

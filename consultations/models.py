@@ -92,6 +92,14 @@ class ConsultationRequest(models.Model):
         on_delete=models.PROTECT,
         related_name="routed_cases",
     )
+    # The coordinator who took the case ("mine" in the queue); anyone may take it over.
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="taken_cases",
+    )
     outcome = models.CharField(max_length=30, choices=Outcome.choices, blank=True)
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
@@ -129,6 +137,12 @@ class ConsultationRequest(models.Model):
             models.Index(fields=["phone"], name="consult_phone"),
             models.Index(fields=["surgeon", "status", "created_at"], name="consult_surgeon_status"),
             models.Index(Lower("last_name"), name="consult_last_name_lower"),
+            # The queue's tab counts and its total: an index-only count of live cases.
+            models.Index(
+                fields=["status"],
+                condition=models.Q(erased_at__isnull=True),
+                name="consult_live_status",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -218,6 +232,23 @@ class InternalNote(models.Model):
 
     def __str__(self) -> str:
         return f"note {self.pk} on {self.request}"
+
+
+class SavedReply(models.Model):
+    """A standard question to patients ("please send a left profile in daylight"),
+    kept by the administrators, that a coordinator picks and may edit before asking."""
+
+    title = models.CharField(max_length=80, unique=True)
+    question = models.TextField(max_length=2000)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "title"]
+        verbose_name_plural = "saved replies"
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class InformationRequest(models.Model):

@@ -13,7 +13,15 @@ from django.utils import timezone
 
 from uploads.models import Photo, angle_rank
 
-from .models import ConsultationRequest, RequestConcern
+from .models import (
+    AccessOutcome,
+    AccessRecord,
+    ConsultationRequest,
+    InformationRequest,
+    RequestConcern,
+    Status,
+    SurgeonReview,
+)
 
 WAITING_BUCKETS = {
     "today": ("Less than a day", 0, 1),
@@ -31,15 +39,26 @@ QUEUE_PAGE_SIZE = 25
 _REFERENCE = re.compile(r"^(CR-?)?([2-9A-HJ-NP-Z]{4})-?([2-9A-HJ-NP-Z]{4})$")
 
 
+# The queue's tabs: each a group of statuses, by what the case is waiting for.
+STATUS_TABS: dict[str, tuple[str, frozenset[Status]]] = {
+    "triage": ("Needs triage", frozenset({Status.SUBMITTED, Status.IN_TRIAGE})),
+    "awaiting_patient": ("Awaiting patient", frozenset({Status.AWAITING_PATIENT})),
+    "routed": ("With a surgeon", frozenset({Status.ROUTED})),
+    "reviewed": ("Reviewed", frozenset({Status.REVIEWED})),
+    "closed": ("Closed", frozenset({Status.CLOSED, Status.SPAM, Status.DUPLICATE})),
+}
+
+
 @dataclass(frozen=True)
 class QueueFilters:
-    status: str = ""
+    status: str = ""  # a key of STATUS_TABS
     concern: str = ""
     surgeon: int | None = None
     waiting: str = ""
     patient_age: str = ""
     q: str = ""
     oldest_first: bool = False
+    taken_by: int | None = None
 
 
 def reference_from_text(text: str) -> str | None:
@@ -88,8 +107,12 @@ def _born_between(youngest: int, oldest: int | None) -> dict:
     return bounds
 
 
-def queue_page(*, queryset: QuerySet, filters: QueueFilters, page_number) -> Page:
-    # A correlated count runs for the page's rows only; a JOIN + GROUP BY would
+def _latest(queryset: QuerySet, field: str) -> Subquery:
+    return Subquery(queryset.order_by(f"-{field}").values(field)[:1])
+
+
+def queue_page(*, queryset: QuerySet, filters: QueueFilters, page_number, viewer) -> Page:
+    # Correlated subqueries run for the page's rows only; a JOIN + GROUP BY would
     # aggregate every photo of every request before sorting.
     photo_count = (
         Photo.objects.filter(request=OuterRef("pk"))
@@ -98,11 +121,31 @@ def queue_page(*, queryset: QuerySet, filters: QueueFilters, page_number) -> Pag
         .annotate(n=Count("*"))
         .values("n")
     )
-    cases = queryset.select_related("surgeon").annotate(
-        photo_count=Coalesce(Subquery(photo_count, output_field=IntegerField()), 0)
+    # The viewer's last look at each case is in the access log, which records
+    # every opening of a case page: what came after it is new to them.
+    looks = AccessRecord.objects.filter(
+        case_id=OuterRef("pk"),
+        user_id=viewer.pk,
+        view="staff:case_detail",
+        outcome=AccessOutcome.SHOWN,
     )
-    if filters.status:
-        cases = cases.filter(status=filters.status)
+    answers = InformationRequest.objects.filter(request=OuterRef("pk"), answered_at__isnull=False)
+    cases = (
+        queryset.select_related("surgeon", "taken_by")
+        .prefetch_related("concerns")
+        .annotate(
+            photo_count=Coalesce(Subquery(photo_count, output_field=IntegerField()), 0),
+            last_looked_at=_latest(looks, "created_at"),
+            last_answered_at=_latest(answers, "answered_at"),
+            last_reviewed_at=_latest(
+                SurgeonReview.objects.filter(request=OuterRef("pk")), "created_at"
+            ),
+        )
+    )
+    if filters.status in STATUS_TABS:
+        cases = cases.filter(status__in=STATUS_TABS[filters.status][1])
+    if filters.taken_by:
+        cases = cases.filter(taken_by_id=filters.taken_by)
     if filters.concern:
         cases = cases.filter(
             Exists(RequestConcern.objects.filter(request=OuterRef("pk"), area=filters.concern))
@@ -124,6 +167,15 @@ def queue_page(*, queryset: QuerySet, filters: QueueFilters, page_number) -> Pag
     return paginator.get_page(page_number)
 
 
+def tab_counts(queryset: QuerySet) -> dict[str, int]:
+    """How many cases each tab holds, in one grouped count."""
+    by_status = dict(queryset.order_by().values_list("status").annotate(n=Count("*")))
+    return {
+        key: sum(by_status.get(status, 0) for status in statuses)
+        for key, (_, statuses) in STATUS_TABS.items()
+    }
+
+
 def case_photos(*, consultation: ConsultationRequest) -> list[Photo]:
     """A case's photos in ANGLE_ORDER, oldest first within an angle, renditions
     prefetched: the case page and the compare page show the same sequence."""
@@ -133,12 +185,15 @@ def case_photos(*, consultation: ConsultationRequest) -> list[Photo]:
 
 def case_detail_related(consultation: ConsultationRequest) -> dict:
     """Everything the case page lists, each in one query."""
+    information_requests = list(consultation.information_requests.select_related("asked_by"))
+    answered = [item for item in information_requests if item.answered_at]
     return {
+        "latest_answer": answered[-1] if answered else None,
         "concerns": list(consultation.concerns.all()),
         "treatments": list(consultation.treatments.all()),
         "photos": case_photos(consultation=consultation),
         "timeline": list(consultation.status_changes.select_related("actor")),
         "notes": list(consultation.internal_notes.select_related("author")),
-        "information_requests": list(consultation.information_requests.select_related("asked_by")),
+        "information_requests": information_requests,
         "reviews": list(consultation.reviews.select_related("surgeon")),
     }

@@ -1,7 +1,13 @@
 from django import forms
 
-from .models import ConcernArea, Outcome, Recommendation, Status
-from .selectors import PATIENT_AGE_BUCKETS, WAITING_BUCKETS, QueueFilters, reference_from_text
+from .models import ConcernArea, Outcome, Recommendation, SavedReply
+from .selectors import (
+    PATIENT_AGE_BUCKETS,
+    STATUS_TABS,
+    WAITING_BUCKETS,
+    QueueFilters,
+    reference_from_text,
+)
 
 
 class QueueFilterForm(forms.Form):
@@ -11,9 +17,13 @@ class QueueFilterForm(forms.Form):
         help_text="Reference, name, email or phone",
         widget=forms.TextInput(attrs={"type": "search"}),
     )
+    # Set by the tabs; the form carries it so that a change of filter keeps the tab.
     status = forms.ChoiceField(
-        label="Status", required=False, choices=[("", "Any status"), *Status.choices]
+        required=False,
+        choices=[("", "All"), *[(key, tab[0]) for key, tab in STATUS_TABS.items()]],
+        widget=forms.HiddenInput,
     )
+    mine = forms.BooleanField(label="Only cases I have taken", required=False)
     concern = forms.ChoiceField(
         label="Area of concern", required=False, choices=[("", "Any area"), *ConcernArea.choices]
     )
@@ -41,7 +51,7 @@ class QueueFilterForm(forms.Form):
             *[(s.pk, s.get_full_name() or s.username) for s in surgeons],
         ]
 
-    def filters(self) -> QueueFilters:
+    def filters(self, *, viewer) -> QueueFilters:
         if not self.is_valid():
             return QueueFilters()
         data = self.cleaned_data
@@ -53,6 +63,7 @@ class QueueFilterForm(forms.Form):
             patient_age=data["patient_age"],
             q=data["q"],
             oldest_first=data["order"] == "oldest",
+            taken_by=viewer.pk if data["mine"] else None,
         )
 
 
@@ -68,13 +79,46 @@ class NoteForm(forms.Form):
     )
 
 
+class SavedReplySelect(forms.Select):
+    """Each option carries its question, for static/js/saved-replies.js to fill in."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if value:
+            option["attrs"]["data-question"] = value.instance.question
+        return option
+
+
 class RequestInfoForm(VersionedForm):
+    saved_reply = forms.ModelChoiceField(
+        widget=SavedReplySelect,
+        label="Start from a saved question",
+        required=False,
+        queryset=SavedReply.objects.filter(active=True),
+        empty_label="None: write your own",
+        help_text="Picking one fills in the question below, to change as you need.",
+    )
     question = forms.CharField(
         label="What do you need from the patient?",
         help_text="The patient reads this on their status page. Do not include internal notes.",
+        required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["saved_reply"].widget.attrs["data-fills"] = self["question"].auto_id
+
+    def clean(self):
+        data = super().clean()
+        # Without JavaScript nothing fills the box in: the saved question is
+        # asked as it stands.
+        if not data.get("question") and data.get("saved_reply"):
+            data["question"] = data["saved_reply"].question
+        if not data.get("question") and "question" not in self.errors:
+            self.add_error("question", "Write a question, or pick a saved one.")
+        return data
 
 
 class RouteForm(VersionedForm):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/<str:reference>/", staff_views.case_detail, name="case_detail"),
     path("cases/<str:reference>/compare/", staff_views.case_compare, name="case_compare"),
     path("cases/<str:reference>/notes/", staff_views.case_note, name="case_note"),
+    path("cases/<str:reference>/take/", staff_views.case_take, name="case_take"),
     path("cases/<str:reference>/erase/", lifecycle_views.case_erase, name="case_erase"),
     path(
         "cases/<str:reference>/export.pdf", lifecycle_views.case_export_pdf, name="case_export_pdf"

@@ -1,10 +1,12 @@
 """Staff pages: the coordinators' queue, the surgeons' cases, the case page and its actions."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,21 +23,20 @@ from .access import (
     record_denial,
     viewers_of,
 )
+from .actions import STAFF_ACTIONS, staff_actions_for
 from .models import Status
 from .patient_status import patient_status
-from .selectors import QueueFilters, case_detail_related, case_photos, queue_page
-from .staff_forms import (
-    CloseForm,
-    DuplicateForm,
-    NoteForm,
-    QueueFilterForm,
-    RequestInfoForm,
-    ReviewForm,
-    RouteForm,
-    SimpleActionForm,
-    VersionedForm,
+from .queue_rows import queue_rows
+from .selectors import (
+    STATUS_TABS,
+    QueueFilters,
+    case_detail_related,
+    case_photos,
+    queue_page,
+    tab_counts,
 )
-from .workflow import TRANSITIONS, Action, Role, TransitionRefused, actions_available
+from .staff_forms import NoteForm, QueueFilterForm
+from .workflow import Action, Role, TransitionRefused
 
 
 @never_cache
@@ -76,10 +77,10 @@ def case_queue(request: HttpRequest) -> HttpResponse:
         params["q"] = request.session.get(SEARCH_SESSION_KEY, "")
     surgeons = list(case_services.active_surgeons())
     form = QueueFilterForm(params or None, surgeons=surgeons)
+    visible = consultations_visible_to(request.user)
+    filters = form.filters(viewer=request.user) if params else QueueFilters()
     page = queue_page(
-        queryset=consultations_visible_to(request.user),
-        filters=form.filters() if params else QueueFilters(),
-        page_number=request.GET.get("page"),
+        queryset=visible, filters=filters, page_number=request.GET.get("page"), viewer=request.user
     )
     cases_listed(request, page)
     query = request.GET.copy()
@@ -90,10 +91,47 @@ def case_queue(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
+            "rows": queue_rows(page.object_list),
+            "tabs": _tabs(query, current=filters.status, counts=tab_counts(visible)),
             "query": query.urlencode(),
+            "overdue_after": settings.PORTAL_QUEUE_OVERDUE_WORKING_DAYS,
             "failed_notifications": notifications_failed_count(),
         },
     )
+
+
+def _tabs(query: QueryDict, *, current: str, counts: dict[str, int]) -> list[dict]:
+    """Each tab keeps the other filters; its count is of every case in it."""
+    tabs = []
+    for key, label in [("", "All"), *[(k, tab[0]) for k, tab in STATUS_TABS.items()]]:
+        params = query.copy()
+        params["status"] = key
+        tabs.append(
+            {
+                "label": label,
+                "count": counts.get(key, sum(counts.values())),
+                "url": f"?{params.urlencode()}",
+                "current": key == current,
+            }
+        )
+    return tabs
+
+
+@require_POST
+@phi_view(Role.COORDINATOR)
+def case_take(request: HttpRequest, reference: str) -> HttpResponse:
+    consultation = case_for(request, reference)
+    try:
+        case_services.consultation_take(consultation=consultation, by=request.user)
+    except TransitionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"{consultation.reference} is yours.")
+    back = request.POST.get("next", "")
+    # Only back to a page of this site (the queue with its filters).
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("staff:case_detail", reference=reference)
 
 
 @phi_view(Role.SURGEON)
@@ -104,50 +142,32 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         queryset=consultations_visible_to(request.user),
         filters=filters,
         page_number=request.GET.get("page"),
+        viewer=request.user,
     )
     cases_listed(request, page)
     return render(request, "staff/my_cases.html", {"page": page, "show_all": show_all})
-
-
-ACTION_FORMS = {
-    Action.START_TRIAGE: VersionedForm,
-    Action.REQUEST_INFO: RequestInfoForm,
-    Action.ROUTE: RouteForm,
-    Action.RECORD_REVIEW: ReviewForm,
-    Action.CLOSE: CloseForm,
-    Action.MARK_SPAM: SimpleActionForm,
-    Action.MARK_DUPLICATE: DuplicateForm,
-}
-
-
-def _action_form(action: Action, data=None, *, version: int):
-    form_class = ACTION_FORMS[action]
-    # Several action forms share the page: give each its own element ids.
-    kwargs = {"initial": {"version": version}, "auto_id": f"id_{action}_%s"}
-    if form_class is RouteForm:
-        kwargs["surgeons"] = case_services.active_surgeons()
-    return form_class(data, **kwargs)
 
 
 def _render_case(request, consultation, *, bound=None, note_form=None, status=200):
     """The case page, whatever the status; ``phi_view`` records it (the case came from case_for)."""
     action_forms = [
         (
-            action,
-            TRANSITIONS[action],
+            entry,
             bound[1]
-            if bound and bound[0] == action
-            else _action_form(action, version=consultation.version),
+            if bound and bound[0] == entry.action
+            else entry.bind(version=consultation.version),
         )
-        for action in actions_available(status=consultation.status, role=request.role)
+        for entry in staff_actions_for(status=consultation.status, role=request.role)
     ]
+    has_next_step = bool(action_forms) and action_forms[0][0].is_next_step(consultation.status)
     return render(
         request,
         "staff/case_detail.html",
         {
             "case": consultation,
             "patient_status": patient_status(consultation),
-            "action_forms": action_forms,
+            "next_step": action_forms[0] if has_next_step else None,
+            "other_actions": action_forms[1:] if has_next_step else action_forms,
             "note_form": note_form or NoteForm(),
             "viewers": viewers_of(consultation),
             **case_detail_related(consultation),
@@ -162,57 +182,6 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return _render_case(request, consultation)
 
 
-def _perform(action: Action, consultation, user, data: dict):
-    version = data["version"]
-    note = data.get("note", "")
-    match action:
-        case Action.START_TRIAGE:
-            return case_services.consultation_start_triage(
-                consultation=consultation, by=user, version=version
-            )
-        case Action.REQUEST_INFO:
-            return case_services.consultation_request_info(
-                consultation=consultation, by=user, question=data["question"], version=version
-            )
-        case Action.ROUTE:
-            return case_services.consultation_route(
-                consultation=consultation,
-                by=user,
-                surgeon=data["surgeon"],
-                note=note,
-                version=version,
-            )
-        case Action.RECORD_REVIEW:
-            return case_services.consultation_record_review(
-                consultation=consultation,
-                by=user,
-                recommendation=data["recommendation"],
-                assessment=data["assessment"],
-                version=version,
-            )
-        case Action.CLOSE:
-            return case_services.consultation_close(
-                consultation=consultation,
-                by=user,
-                outcome=data["outcome"],
-                note=note,
-                version=version,
-            )
-        case Action.MARK_SPAM:
-            return case_services.consultation_mark_spam(
-                consultation=consultation, by=user, note=note, version=version
-            )
-        case Action.MARK_DUPLICATE:
-            return case_services.consultation_mark_duplicate(
-                consultation=consultation,
-                by=user,
-                original_reference=data["original_reference"],
-                note=note,
-                version=version,
-            )
-    raise TransitionRefused("Unknown action.")
-
-
 @require_POST
 @phi_view(Role.COORDINATOR, Role.SURGEON)
 def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
@@ -222,22 +191,23 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
     except ValueError:
         messages.error(request, "That action does not exist.")
         return redirect("staff:case_detail", reference=reference)
-    if action not in ACTION_FORMS:
+    if action not in STAFF_ACTIONS:
         raise PermissionDenied
-    form = _action_form(action, request.POST, version=consultation.version)
+    entry = STAFF_ACTIONS[action]
+    form = entry.bind(request.POST, version=consultation.version)
     if not form.is_valid():
         return _render_case(request, consultation, bound=(action, form), status=400)
     try:
-        _perform(action, consultation, request.user, form.cleaned_data)
+        done = entry.perform(consultation=consultation, by=request.user, data=form.cleaned_data)
     except TransitionRefused as refused:
         messages.error(request, str(refused))
         consultation.refresh_from_db()
         # Keep what they typed, but against the version they now see.
         data = request.POST.copy()
         data["version"] = consultation.version
-        form = _action_form(action, data, version=consultation.version)
+        form = entry.bind(data, version=consultation.version)
         return _render_case(request, consultation, bound=(action, form), status=409)
-    messages.success(request, f"{TRANSITIONS[action].label}: done.")
+    messages.success(request, done)
     if request.role == Role.SURGEON and action == Action.RECORD_REVIEW:
         return redirect("staff:my_cases")
     return redirect("staff:case_detail", reference=reference)

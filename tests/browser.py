@@ -22,6 +22,8 @@ PHONE = {
     "is_mobile": True,
     "has_touch": True,
 }
+# An iPad Air held upright: where surgeons review.
+TABLET = {"viewport": {"width": 820, "height": 1180}, "has_touch": True}
 DESK = {"viewport": {"width": 1366, "height": 900}}
 
 

@@ -41,6 +41,7 @@ QUEUE = "queue"  # coordinators; a list of cases: one record listing them
 MY_CASES = "my cases"  # surgeons; a list of their cases: one record listing them
 CASE = "case"  # coordinators, and the surgeon it is routed to: one record
 ERASE = "erase"  # a case's erasure page: coordinators only, one record
+TAKE = "take"  # a coordinator makes a case theirs: coordinators only, one record
 PHOTO = "photo"  # the same people as its case: one record
 ADMIN = "admin"  # clinic administrators; no patient information, no record
 # A photo the form's upload widget sent: only the browser session that sent it
@@ -69,6 +70,7 @@ RULES = {
     "staff:case_export_pdf": CASE,
     "staff:case_export_fhir": CASE,
     "staff:case_erase": ERASE,
+    "staff:case_take": TAKE,
     "uploads:photo_rendition": PHOTO,
     # Sends everyone to the staff sign-in page: the one way in.
     "admin:login": PUBLIC,
@@ -84,6 +86,7 @@ RULES = {
 POSTED = {
     "staff:case_note",
     "staff:case_action",
+    "staff:case_take",
     "account_logout",
     "consultations:photo_upload",
     "consultations:photo_remove",
@@ -108,11 +111,12 @@ ALLOWED = {
     MY_CASES: {"routed surgeon", "other surgeon"},
     CASE: {"coordinator", "routed surgeon"},
     ERASE: {"coordinator"},
+    TAKE: {"coordinator"},
     PHOTO: {"coordinator", "routed surgeon"},
     ADMIN: {"administrator"},
 }
-RECORDED_WHEN_ALLOWED = {QUEUE, MY_CASES, CASE, ERASE, PHOTO}
-HIDDEN_AS_MISSING = {CASE, ERASE, PHOTO}  # refused with the same 404 as a missing one
+RECORDED_WHEN_ALLOWED = {QUEUE, MY_CASES, CASE, ERASE, TAKE, PHOTO}
+HIDDEN_AS_MISSING = {CASE, ERASE, TAKE, PHOTO}  # refused with the same 404 as a missing one
 
 PATIENT = {"first_name": "Zephyrine", "last_name": "Quillfeather", "email": "zq@patient.example"}
 
@@ -352,7 +356,7 @@ def check_record(record, response, actor, world, route):
     assert record.ip_address == "127.0.0.1", where
     assert record.user_agent == "walker/1.0", where
     rule = rule_for(route.name)
-    if rule in (CASE, ERASE, PHOTO):
+    if rule in (CASE, ERASE, TAKE, PHOTO):
         assert (record.case_id, record.reference) == (world["case"].pk, world["case"].reference)
     if rule == PHOTO:
         assert record.photo_id == world["photo"].id, where

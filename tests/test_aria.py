@@ -57,8 +57,8 @@ def test_staff_sign_in_with_errors(client):
 def test_queue_filters_with_errors(client, coordinator_user):
     ConsultationRequestFactory()
     signed_in(client, coordinator_user)
-    response = client.get(reverse("staff:queue"), {"status": "no-such-status"})
-    assert_all_references_exist(response, must_describe="id_status_error")
+    response = client.get(reverse("staff:queue"), {"concern": "no-such-area"})
+    assert_all_references_exist(response, must_describe="id_concern_error")
 
 
 @pytest.mark.parametrize(

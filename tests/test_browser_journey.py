@@ -75,10 +75,18 @@ def submit_with_a_double_click(patient: Person) -> str:
     return reference
 
 
-def case_action(page, action: str, button: str) -> None:
-    """Press an action's button on the case page and wait for the portal's "done"."""
-    page.locator(f"section.action--{action}").get_by_role("button", name=button).click()
-    page.get_by_text(f"{button}: done.").wait_for()
+def action_on(page, action: str):
+    """An action on the case page, opened if it is one of the folded ones."""
+    block = page.locator(f".action--{action}")
+    if block.evaluate("node => node.tagName === 'DETAILS' && !node.open"):
+        block.locator("summary").click()
+    return block
+
+
+def case_action(page, action: str, button: str, done: str) -> None:
+    """Press an action's button on the case page and wait for the portal's confirmation."""
+    action_on(page, action).get_by_role("button", name=button).click()
+    page.get_by_text(done).wait_for()
 
 
 def coordinator_triages_and_asks(desk: Person, reference: str) -> None:
@@ -94,10 +102,12 @@ def coordinator_triages_and_asks(desk: Person, reference: str) -> None:
     assert wait_for_images(page, "img.photo-thumb") == 2
     desk.step("06-case")
 
-    case_action(page, "start_triage", "Start triage")
-    ask = page.locator("section.action--request_info")
+    case_action(page, "start_triage", "Start triage", "Triage started.")
+    ask = action_on(page, "request_info")
     ask.get_by_label("What do you need from the patient?").fill(QUESTION)
-    case_action(page, "request_info", "Ask the patient for more")
+    case_action(
+        page, "request_info", "Ask the patient for more", "Asked the patient for more information."
+    )
     desk.step("07-case-asked")
     sign_out(desk)
 
@@ -118,15 +128,16 @@ def coordinator_routes(desk: Person, reference: str) -> None:
     page = desk.page
     sign_in(desk, "coordinator")
     page.goto(f"/staff/cases/{reference}/")
-    assert page.get_by_text(ANSWER).is_visible()
+    # The answer heads the page, above the photos.
+    assert page.locator(".case-latest").get_by_text(ANSWER).is_visible()
     wait_for_photos(reference, 3)
     page.reload()
     assert wait_for_images(page, "img.photo-thumb") == 3
     desk.step("08-case-answered")
-    route = page.locator("section.action--route")
+    route = action_on(page, "route")
     route.get_by_label("Surgeon", exact=True).select_option(label="Surgeon Staff")
     route.get_by_label("Note for the surgeon").fill("Under-eye hollowing after a carbon peel.")
-    case_action(page, "route", "Route to a surgeon")
+    case_action(page, "route", "Route to a surgeon", "Routed to Surgeon Staff.")
     desk.step("09-case-routed")
     sign_out(desk)
 
@@ -141,7 +152,7 @@ def surgeon_reviews(desk: Person, reference: str) -> None:
     assert wait_for_images(page, ".compare-grid img") == 3
     desk.step("11-compare")
     page.go_back()
-    review = page.locator("section.action--record_review")
+    review = action_on(page, "record_review")
     review.get_by_label("Candidate for fat grafting").check()
     review.get_by_label("Assessment").fill("Volume loss suits fat grafting to the tear troughs.")
     desk.step("12-case-review")
@@ -154,10 +165,8 @@ def coordinator_closes(desk: Person, reference: str) -> None:
     page = desk.page
     sign_in(desk, "coordinator")
     page.goto(f"/staff/cases/{reference}/")
-    page.locator("section.action--close").get_by_label("Outcome").select_option(
-        "consultation_booked"
-    )
-    case_action(page, "close", "Close the case")
+    action_on(page, "close").get_by_label("Outcome").select_option("consultation_booked")
+    case_action(page, "close", "Close the case", "Case closed: consultation booked.")
     desk.step("13-case-closed")
     sign_out(desk)
 

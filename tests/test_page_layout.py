@@ -3,6 +3,7 @@ runs it: room around the first heading and the footer, nothing wider than the
 screen, no axe-core accessibility violations. Screenshots go to
 test-artifacts/pages/ to be looked at."""
 
+import datetime
 import http.client
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,9 +14,9 @@ from django.utils import timezone
 
 from consultations import case_services
 from consultations.error_views import server_error
-from consultations.models import Outcome, Status
+from consultations.models import ConsultationRequest, Outcome, Status
 from consultations.status_links import status_path
-from tests.browser import DESK, PHONE, Person, assert_accessible, sign_in
+from tests.browser import DESK, PHONE, TABLET, Person, assert_accessible, sign_in
 from tests.factories import ConsultationRequestFactory
 from tests.images import image_bytes
 from tests.photos import stored_photo
@@ -24,6 +25,8 @@ from tests.staff import coordinator as make_coordinator
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "pages"
 WIDTHS = {"phone": PHONE, "desktop": DESK}
+# The staff pages are also used on a tablet.
+STAFF_WIDTHS = {**WIDTHS, "tablet": TABLET}
 
 MEASURE = """() => {
   const header = document.querySelector('.site-header').getBoundingClientRect();
@@ -42,7 +45,7 @@ MEASURE = """() => {
 @pytest.fixture(params=WIDTHS)
 def visitor(request, portal, chromium):
     # bypass_csp: the pages allow no inline script, and axe is injected as one.
-    person = Person(chromium, portal.url, "pages", WIDTHS[request.param], bypass_csp=True)
+    person = Person(chromium, portal.url, "pages", STAFF_WIDTHS[request.param], bypass_csp=True)
     person.width = request.param
     yield person
     person.close()
@@ -166,6 +169,7 @@ def test_patient_pages(visitor, axe_script):
         check(page, axe_script, name, width)
 
 
+@pytest.mark.parametrize("visitor", STAFF_WIDTHS, indirect=True)
 def test_staff_pages(visitor, axe_script, coordinator_user, surgeon_user):
     page, width = visitor.page, visitor.width
     case = case_services.consultation_start_triage(
@@ -182,6 +186,21 @@ def test_staff_pages(visitor, axe_script, coordinator_user, surgeon_user):
         note="",
         version=None,
     )
+    # An overdue case someone took, and one the patient has just answered.
+    overdue = ConsultationRequestFactory()
+    ConsultationRequest.objects.filter(pk=overdue.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=10)
+    )
+    case_services.consultation_take(consultation=overdue, by=coordinator_user)
+    asked = case_services.consultation_request_info(
+        consultation=ConsultationRequestFactory(), by=coordinator_user, question="?", version=None
+    )
+    case_services.consultation_patient_reply(
+        consultation=asked,
+        question_id=asked.information_requests.get().pk,
+        answer="Here.",
+        photos=[],
+    )
 
     page.goto(reverse("account_login"))
     check(page, axe_script, "staff-login", width)
@@ -192,9 +211,16 @@ def test_staff_pages(visitor, axe_script, coordinator_user, surgeon_user):
     sign_in(visitor, coordinator_user.username)
     page.get_by_role("heading", name="Requests").wait_for()
     check(page, axe_script, "queue", width)
+    # A filter applies as soon as it changes (static/js/queue-filters.js).
+    page.get_by_label("Area of concern").select_option("cheeks")
+    page.wait_for_url("**concern=cheeks**")
+    page.get_by_role("link", name="Needs triage").click()
+    page.wait_for_url("**status=triage**")
+    check(page, axe_script, "queue-filtered", width)
     page.goto(reverse("staff:case_detail", args=[case.reference]))
     check(page, axe_script, "case", width)
     duplicate = page.locator(".action--mark_duplicate")
+    duplicate.locator("summary").click()
     duplicate.get_by_label("Reference of the original request").fill("not a reference")
     with visitor.expect_status(400):
         duplicate.get_by_role("button").click()
