@@ -135,8 +135,13 @@ def moto_endpoint():
 
 
 @pytest.fixture
-def s3_bucket(moto_endpoint, settings):
-    """A fresh private bucket, and the private storage pointed at it."""
+def s3_bucket(moto_endpoint, settings, request):
+    """A fresh private bucket, and the private storage pointed at it.
+
+    Afterwards the storage report (lifecycle.orphans) must find the bucket and
+    the rows agreeing: no object without a row, no row without its object,
+    unless the test is marked ``leaves_orphans`` (it makes them on purpose).
+    """
     import boto3
 
     bucket = f"photos-{uuid.uuid4().hex[:12]}"
@@ -176,7 +181,24 @@ def s3_bucket(moto_endpoint, settings):
         **settings.STORAGES,
         "private": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
     }
-    return client, bucket
+    yield client, bucket
+    if request.node.get_closest_marker("leaves_orphans") is None:
+        _assert_no_orphans(settings, options)
+
+
+def _assert_no_orphans(settings, options: dict) -> None:
+    from lifecycle.orphans import storage_report
+
+    # Straight to moto, past any proxy the test cut; and every object counts,
+    # however young: the test is over.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+    }
+    settings.PORTAL_STORAGE_ORPHAN_AFTER_SECONDS = 0
+    report = storage_report()
+    orphans = [item.key for item in report.unreferenced]
+    assert (orphans, report.missing) == ([], []), "the bucket and the rows disagree"
 
 
 @pytest.fixture
