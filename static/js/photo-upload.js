@@ -163,6 +163,7 @@
     this.show("checking", "Checking\u2026");
     var bitmapPromise = window.createImageBitmap ? window.createImageBitmap(this.file) : Promise.reject();
     bitmapPromise.then(function (bitmap) {
+      if (item.state === "removed") { bitmap.close(); return; }
       if (bitmap.width * bitmap.height > Number(config.maxPixels)) {
         bitmap.close();
         item.refuse("\u201c" + item.file.name + "\u201d is too large (" + bitmap.width + "\u00d7" +
@@ -182,6 +183,8 @@
   // One upload at a time: a phone link is no faster with several, each photo
   // arrives sooner, and the first one gives the session its holder token.
   Item.prototype.queue = function () {
+    // Removed while the browser was still reading it: nothing to send.
+    if (this.state === "removed") { return; }
     this.show("queued", "Waiting to upload\u2026");
     pump();
   };
@@ -373,6 +376,9 @@
       return;
     }
     waitNote.textContent = "Sending\u2026";
+    // form.submit() fires no submit event: mark it sent as request-form.js would.
+    form.dataset.sent = "1";
+    form.querySelector("button[type=submit]").disabled = true;
     form.submit();
   }
 
