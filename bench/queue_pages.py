@@ -101,13 +101,13 @@ def load(total: int):
             case.created_at = now - timezone.timedelta(minutes=rng.randint(0, 525_600))
         ConsultationRequest.objects.bulk_update(created, ["created_at"])
         RequestConcern.objects.bulk_create(
-            RequestConcern(request=case, area=area)
+            RequestConcern(consultation=case, area=area)
             for case in created
             for area in rng.sample(list(ConcernArea.values), rng.randint(1, 2))
         )
         Photo.objects.bulk_create(
             Photo(
-                request=case,
+                consultation=case,
                 original_key=f"originals/{uuid.uuid4()}.jpg",
                 content_type="image/jpeg",
                 size=3_000_000,

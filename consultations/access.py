@@ -116,8 +116,8 @@ def consultations_visible_to(user) -> QuerySet[ConsultationRequest]:
 def photos_visible_to(user):
     from uploads.models import Photo
 
-    return Photo.objects.select_related("request").filter(
-        request__in=consultations_visible_to(user)
+    return Photo.objects.select_related("consultation").filter(
+        consultation__in=consultations_visible_to(user)
     )
 
 
@@ -165,7 +165,7 @@ def photo_for(request: HttpRequest, photo_id: uuid.UUID, rendition: str = ""):
     except Photo.DoesNotExist:
         look.denied_photo = photo_id
         raise Http404("No such photo.") from None
-    look.case, look.photo, look.rendition = photo.request, photo, rendition
+    look.case, look.photo, look.rendition = photo.consultation, photo, rendition
     return photo
 
 

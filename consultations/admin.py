@@ -69,19 +69,19 @@ class ConsultationRequestAdmin(ReadOnlyAdmin):
 @admin.register(StatusChange)
 class StatusChangeAdmin(ReadOnlyAdmin):
     # Not the note: staff write patient details into it.
-    list_display = ["request", "from_status", "to_status", "actor", "created_at"]
+    list_display = ["consultation", "from_status", "to_status", "actor", "created_at"]
     fields = list_display
     list_filter = ["to_status"]
-    search_fields = ["=request__reference"]
+    search_fields = ["=consultation__reference"]
 
 
 @admin.register(SurgeonReview, InformationRequest, InternalNote)
 class CaseRecordAdmin(ReadOnlyAdmin):
     """That a review, question or note exists, and when: its text is read on the case page."""
 
-    list_display = ["__str__", "request"]
-    fields = ["request"]
-    search_fields = ["=request__reference"]
+    list_display = ["__str__", "consultation"]
+    fields = ["consultation"]
+    search_fields = ["=consultation__reference"]
 
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})

@@ -76,7 +76,7 @@ def _transition(
         setattr(locked, field, value)
     locked.save()
     StatusChange.objects.create(
-        request=locked, actor=by, from_status=from_status, to_status=locked.status, note=note
+        consultation=locked, actor=by, from_status=from_status, to_status=locked.status, note=note
     )
     logger.info(
         "case %s %s -> %s by user=%s",
@@ -109,7 +109,7 @@ def consultation_request_info(
             expected_version=version,
             note="More information requested from the patient.",
         )
-        InformationRequest.objects.create(request=updated, asked_by=by, question=question)
+        InformationRequest.objects.create(consultation=updated, asked_by=by, question=question)
         notify_more_info_requested(updated)
         return updated
 
@@ -159,10 +159,10 @@ def consultation_patient_reply(
             question.answered_at = timezone.now()
             question.save(update_fields=["answer", "answered_at"])
             store_photos(
-                request=updated,
+                consultation=updated,
                 photos=[replace(p, angle=PhotoAngle.ADDED_LATER) for p in photos],
             )
-            held_uploads_claim(request=updated, held=held, angle=PhotoAngle.ADDED_LATER)
+            held_uploads_claim(consultation=updated, held=held, angle=PhotoAngle.ADDED_LATER)
             notify_patient_replied(updated)
     except TransitionRefused:
         raise
@@ -208,7 +208,7 @@ def consultation_record_review(
             note="Surgeon's review recorded.",
         )
         SurgeonReview.objects.create(
-            request=updated, surgeon=by, recommendation=recommendation, assessment=assessment
+            consultation=updated, surgeon=by, recommendation=recommendation, assessment=assessment
         )
         notify_review_recorded(updated)
         return updated
@@ -264,7 +264,7 @@ def consultation_add_note(*, consultation, by, body: str) -> InternalNote:
         raise TransitionRefused("Only clinic staff can add internal notes.")
     with transaction.atomic():
         return InternalNote.objects.create(
-            request=_lock_unerased(consultation), author=by, body=body
+            consultation=_lock_unerased(consultation), author=by, body=body
         )
 
 

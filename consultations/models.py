@@ -161,23 +161,25 @@ class ConsultationRequest(models.Model):
 
 
 class RequestConcern(models.Model):
-    request = models.ForeignKey(
+    consultation = models.ForeignKey(
         ConsultationRequest, on_delete=models.CASCADE, related_name="concerns"
     )
     area = models.CharField(max_length=20, choices=ConcernArea.choices)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["request", "area"], name="concern_once_per_request")
+            models.UniqueConstraint(
+                fields=["consultation", "area"], name="concern_once_per_request"
+            )
         ]
-        indexes = [models.Index(fields=["area", "request"], name="concern_area_request")]
+        indexes = [models.Index(fields=["area", "consultation"], name="concern_area_request")]
 
     def __str__(self) -> str:
         return self.get_area_display()
 
 
 class PriorTreatment(models.Model):
-    request = models.ForeignKey(
+    consultation = models.ForeignKey(
         ConsultationRequest, on_delete=models.CASCADE, related_name="treatments"
     )
     kind = models.CharField(max_length=20, choices=TreatmentKind.choices)
@@ -188,7 +190,9 @@ class PriorTreatment(models.Model):
     class Meta:
         ordering = ["approximate_date"]
         constraints = [
-            models.UniqueConstraint(fields=["request", "kind"], name="treatment_once_per_request")
+            models.UniqueConstraint(
+                fields=["consultation", "kind"], name="treatment_once_per_request"
+            )
         ]
 
     def __str__(self) -> str:
@@ -198,7 +202,7 @@ class PriorTreatment(models.Model):
 class StatusChange(models.Model):
     """The case timeline: every status change, who made it, and why."""
 
-    request = models.ForeignKey(
+    consultation = models.ForeignKey(
         ConsultationRequest, on_delete=models.CASCADE, related_name="status_changes"
     )
     # Null when the patient acted (through their status link).
@@ -214,13 +218,13 @@ class StatusChange(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.request} {self.from_status} → {self.to_status}"
+        return f"{self.consultation} {self.from_status} → {self.to_status}"
 
 
 class InternalNote(models.Model):
     """Staff-only notes; never shown on the patient's status page."""
 
-    request = models.ForeignKey(
+    consultation = models.ForeignKey(
         ConsultationRequest, on_delete=models.CASCADE, related_name="internal_notes"
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
@@ -231,7 +235,7 @@ class InternalNote(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"note {self.pk} on {self.request}"
+        return f"note {self.pk} on {self.consultation}"
 
 
 class SavedReply(models.Model):
@@ -257,7 +261,7 @@ class InformationRequest(models.Model):
     The question is written for the patient and shown on their status page.
     """
 
-    request = models.ForeignKey(
+    consultation = models.ForeignKey(
         ConsultationRequest, on_delete=models.CASCADE, related_name="information_requests"
     )
     asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
@@ -270,11 +274,11 @@ class InformationRequest(models.Model):
         ordering = ["asked_at", "id"]
 
     def __str__(self) -> str:
-        return f"information request {self.pk} on {self.request}"
+        return f"information request {self.pk} on {self.consultation}"
 
 
 class SurgeonReview(models.Model):
-    request = models.ForeignKey(
+    consultation = models.ForeignKey(
         ConsultationRequest, on_delete=models.CASCADE, related_name="reviews"
     )
     surgeon = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
@@ -286,7 +290,7 @@ class SurgeonReview(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"review {self.pk} of {self.request}"
+        return f"review {self.pk} of {self.consultation}"
 
 
 class AccessOutcome(models.TextChoices):

@@ -115,9 +115,9 @@ def queue_page(*, queryset: QuerySet, filters: QueueFilters, page_number, viewer
     # Correlated subqueries run for the page's rows only; a JOIN + GROUP BY would
     # aggregate every photo of every request before sorting.
     photo_count = (
-        Photo.objects.filter(request=OuterRef("pk"))
+        Photo.objects.filter(consultation=OuterRef("pk"))
         .order_by()
-        .values("request")
+        .values("consultation")
         .annotate(n=Count("*"))
         .values("n")
     )
@@ -129,7 +129,9 @@ def queue_page(*, queryset: QuerySet, filters: QueueFilters, page_number, viewer
         view="staff:case_detail",
         outcome=AccessOutcome.SHOWN,
     )
-    answers = InformationRequest.objects.filter(request=OuterRef("pk"), answered_at__isnull=False)
+    answers = InformationRequest.objects.filter(
+        consultation=OuterRef("pk"), answered_at__isnull=False
+    )
     cases = (
         queryset.select_related("surgeon", "taken_by")
         .prefetch_related("concerns")
@@ -138,7 +140,7 @@ def queue_page(*, queryset: QuerySet, filters: QueueFilters, page_number, viewer
             last_looked_at=_latest(looks, "created_at"),
             last_answered_at=_latest(answers, "answered_at"),
             last_reviewed_at=_latest(
-                SurgeonReview.objects.filter(request=OuterRef("pk")), "created_at"
+                SurgeonReview.objects.filter(consultation=OuterRef("pk")), "created_at"
             ),
         )
     )
@@ -148,7 +150,7 @@ def queue_page(*, queryset: QuerySet, filters: QueueFilters, page_number, viewer
         cases = cases.filter(taken_by_id=filters.taken_by)
     if filters.concern:
         cases = cases.filter(
-            Exists(RequestConcern.objects.filter(request=OuterRef("pk"), area=filters.concern))
+            Exists(RequestConcern.objects.filter(consultation=OuterRef("pk"), area=filters.concern))
         )
     if filters.surgeon:
         cases = cases.filter(surgeon_id=filters.surgeon)

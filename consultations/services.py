@@ -69,19 +69,19 @@ def consultation_submit(
                 **details,
             )
             RequestConcern.objects.bulk_create(
-                RequestConcern(request=consultation, area=area) for area in concerns
+                RequestConcern(consultation=consultation, area=area) for area in concerns
             )
             PriorTreatment.objects.bulk_create(
                 PriorTreatment(
-                    request=consultation,
+                    consultation=consultation,
                     kind=entry.kind,
                     approximate_date=entry.approximate_date,
                     other_description=entry.other_description,
                 )
                 for entry in treatments
             )
-            store_photos(request=consultation, photos=photos)
-            held_uploads_claim(request=consultation, held=held)
+            store_photos(consultation=consultation, photos=photos)
+            held_uploads_claim(consultation=consultation, held=held)
             notify_request_submitted(consultation)
     except IntegrityError:
         # A concurrent twin of this submission committed first: answer with it.

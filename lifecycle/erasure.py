@@ -82,15 +82,17 @@ def consultation_erase(
         # Locked: a photo being processed finishes (and its renditions are
         # seen here) before it is erased; one queued later finds it gone.
         photos = list(
-            Photo.objects.select_for_update().filter(request=case).prefetch_related("renditions")
+            Photo.objects.select_for_update()
+            .filter(consultation=case)
+            .prefetch_related("renditions")
         )
         held = list(HeldUpload.objects.filter(submission_key=case.submission_key))
         keys = [key for photo in photos for key in photo_keys(photo)]
         keys += [upload.original_key for upload in held]
 
         for model in CASE_RECORDS:
-            model.objects.filter(request=case).delete()
-        StatusChange.objects.filter(request=case).exclude(note="").update(note="")
+            model.objects.filter(consultation=case).delete()
+        StatusChange.objects.filter(consultation=case).exclude(note="").update(note="")
         Notification.objects.filter(consultation=case, status=NotificationStatus.PENDING).update(
             status=NotificationStatus.CANCELLED,
             last_error="request erased",
@@ -106,7 +108,7 @@ def consultation_erase(
         case.save()
 
         erasure = ErasureRecord.objects.create(
-            request=case,
+            consultation=case,
             reference=case.reference,
             erased_by=by,
             erased_at=case.erased_at,

@@ -15,7 +15,7 @@ class ErasureRecord(models.Model):
     request was erased must not itself be erasable.
     """
 
-    request = models.OneToOneField(
+    consultation = models.OneToOneField(
         ConsultationRequest, on_delete=models.PROTECT, related_name="erasure"
     )
     # Kept as a plain value too: what staff and auditors search by.

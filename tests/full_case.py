@@ -33,16 +33,16 @@ WRITTEN = {
 
 def full_case(*, coordinator, surgeon):
     case = ConsultationRequestFactory(**PATIENT)
-    RequestConcern.objects.create(request=case, area="under_eyes")
+    RequestConcern.objects.create(consultation=case, area="under_eyes")
     PriorTreatment.objects.create(
-        request=case, kind="other", other_description=WRITTEN["treatment"]
+        consultation=case, kind="other", other_description=WRITTEN["treatment"]
     )
     # A real camera photo (EXIF, GPS) and a plain one, processed into renditions.
     for content, angle in (
         (fixture_bytes("DSCN0010.jpg"), "front"),
         (image_bytes(), "left_profile"),
     ):
-        photo_process(photo_id=stored_photo(content, request=case, angle=angle).id)
+        photo_process(photo_id=stored_photo(content, consultation=case, angle=angle).id)
     case = case_services.consultation_request_info(
         consultation=case, by=coordinator, question=WRITTEN["question"], version=None
     )

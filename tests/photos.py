@@ -12,11 +12,13 @@ from uploads.services import photo_store
 from uploads.validation import inspect_photo
 
 
-def stored_photo(content: bytes, *, request=None, angle: str = "") -> Photo:
+def stored_photo(content: bytes, *, consultation=None, angle: str = "") -> Photo:
     """A pending photo whose upload is in the private storage, as after a submission."""
-    request = request or ConsultationRequestFactory()
+    consultation = consultation or ConsultationRequestFactory()
     facts = inspect_photo(io.BytesIO(content), name="upload", max_pixels=60_000_000)
-    photo = photo_store(request=request, upload=ContentFile(content), facts=facts, written_keys=[])
+    photo = photo_store(
+        consultation=consultation, upload=ContentFile(content), facts=facts, written_keys=[]
+    )
     if angle:
         Photo.objects.filter(pk=photo.pk).update(angle=angle)
         photo.refresh_from_db()

@@ -66,7 +66,7 @@ def test_the_orm_cannot_edit_or_delete_either():
 def test_deleting_a_case_keeps_its_access_history(client, private_root):
     reader = coordinator()
     case = ConsultationRequestFactory()
-    photo = stored_photo(image_bytes("JPEG", (64, 48)), request=case)
+    photo = stored_photo(image_bytes("JPEG", (64, 48)), consultation=case)
     photo_mark_failed(photo_id=photo.id, reason="Could not be decoded.")
     signed_in(client, reader)
     client.get(reverse("staff:case_detail", args=[case.reference]))

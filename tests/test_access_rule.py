@@ -170,7 +170,7 @@ def world(private_root):
     case = case_services.consultation_route(
         consultation=case, by=coordinator_user, surgeon=routed, note="", version=None
     )
-    photo = stored_photo(image_bytes("JPEG", (640, 480)), request=case)
+    photo = stored_photo(image_bytes("JPEG", (640, 480)), consultation=case)
     photo_process(photo_id=photo.id)
     other_case = ConsultationRequestFactory()
     users = {

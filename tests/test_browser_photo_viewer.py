@@ -39,7 +39,7 @@ def case_with_three_photos(portal, settings, coordinator_user, surgeon_user):
     case = ConsultationRequestFactory()
     for angle in ("front", "left_profile", "right_profile"):
         photo_process(
-            photo_id=stored_photo(image_bytes(size=(300, 400)), request=case, angle=angle).id
+            photo_id=stored_photo(image_bytes(size=(300, 400)), consultation=case, angle=angle).id
         )
     return routed(case=case, by=coordinator_user, surgeon=surgeon_user)
 

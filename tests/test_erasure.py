@@ -47,7 +47,7 @@ def case(coordinator_user, surgeon_user):
 def bystander():
     """Another request with a photo: erasing the case must not touch it."""
     other = ConsultationRequestFactory()
-    photo_process(photo_id=stored_photo(image_bytes(), request=other).id)
+    photo_process(photo_id=stored_photo(image_bytes(), consultation=other).id)
     return other
 
 
@@ -110,14 +110,14 @@ def test_erasure_leaves_no_patient_detail_in_the_database(
         case.created_at,
     )
     assert tombstone.erased_at is not None and tombstone.date_of_birth is None
-    assert [c.to_status for c in StatusChange.objects.filter(request=case)] == [
+    assert [c.to_status for c in StatusChange.objects.filter(consultation=case)] == [
         "awaiting_patient",
         "in_triage",
         "routed",
         "reviewed",
     ]
-    assert not Photo.objects.filter(request=case).exists()
-    assert not Rendition.objects.filter(photo__request=case).exists()
+    assert not Photo.objects.filter(consultation=case).exists()
+    assert not Rendition.objects.filter(photo__consultation=case).exists()
 
 
 def test_the_access_log_survives_and_the_erasure_is_recorded(
@@ -130,7 +130,7 @@ def test_the_access_log_survives_and_the_erasure_is_recorded(
     erase(case, coordinator_user, django_capture_on_commit_callbacks, reason="Asked by phone")
 
     assert list(AccessRecord.objects.filter(case_id=case.pk).values()) == looks
-    record = ErasureRecord.objects.get(request=case)
+    record = ErasureRecord.objects.get(consultation=case)
     assert (record.reference, record.erased_by, record.reason) == (
         case.reference,
         coordinator_user,

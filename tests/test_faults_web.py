@@ -185,7 +185,7 @@ def test_an_exit_after_the_commit_leaves_the_committed_photos_alone(
         raise SystemExit(1)
 
     with pytest.raises(SystemExit), photos_stored_all_or_nothing() as store, transaction.atomic():
-        stored = store(request=consultation, photos=[accepted_jpeg()])
+        stored = store(consultation=consultation, photos=[accepted_jpeg()])
         transaction.on_commit(worker_timeout)
 
     photo = Photo.objects.get()
@@ -197,7 +197,7 @@ def test_an_exit_before_the_commit_still_removes_the_uploads(transactional_db, p
     consultation = ConsultationRequestFactory()
 
     with pytest.raises(SystemExit), photos_stored_all_or_nothing() as store, transaction.atomic():
-        stored = store(request=consultation, photos=[accepted_jpeg()])
+        stored = store(consultation=consultation, photos=[accepted_jpeg()])
         raise SystemExit(1)
 
     assert not Photo.objects.exists()

@@ -101,11 +101,11 @@ def test_awaiting_the_patient_asks_for_an_answer_on_the_page(client, coordinator
 def test_photos_sent_and_added_later_are_counted_apart(client, coordinator_user):
     case = in_triage(coordinator_user)
     for _ in range(3):
-        stored_photo(image_bytes(), request=case)
+        stored_photo(image_bytes(), consultation=case)
     assert "with 3 photos. Quote" in text_of(client.get(status_path(case)))
 
     case = asked(coordinator_user, case)
-    stored_photo(image_bytes(), request=case)
+    stored_photo(image_bytes(), consultation=case)
     page = text_of(client.get(status_path(case)))
     assert "with 3 photos; you added 1 more later." in page
 

@@ -176,7 +176,7 @@ def test_staff_pages(visitor, axe_script, coordinator_user, surgeon_user):
         consultation=ConsultationRequestFactory(), by=coordinator_user, version=None
     )
     for _ in range(2):
-        stored_photo(image_bytes(), request=case)
+        stored_photo(image_bytes(), consultation=case)
     for _ in range(30):
         ConsultationRequestFactory()
     routed = case_services.consultation_route(

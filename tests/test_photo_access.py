@@ -42,9 +42,9 @@ def outsider():
 @pytest.fixture
 def ready_photo(private_root):
     """The second photo of a request, processed: its download name says photo-2."""
-    request = ConsultationRequestFactory()
-    stored_photo(image_bytes("JPEG", (64, 48)), request=request)
-    photo = stored_photo(image_bytes("JPEG", (3000, 2000)), request=request)
+    consultation = ConsultationRequestFactory()
+    stored_photo(image_bytes("JPEG", (64, 48)), consultation=consultation)
+    photo = stored_photo(image_bytes("JPEG", (3000, 2000)), consultation=consultation)
     photo_process(photo_id=photo.id)
     return Photo.objects.get(pk=photo.pk)
 
@@ -82,7 +82,7 @@ def test_an_allowed_user_gets_the_file_streamed_with_fixed_headers(client, allow
         access.ip_address,
         access.case_id,
         access.status_code,
-    ) == (allowed, ready_photo.id, "display", "203.0.113.7", ready_photo.request_id, 200)
+    ) == (allowed, ready_photo.id, "display", "203.0.113.7", ready_photo.consultation_id, 200)
 
 
 def test_every_access_writes_exactly_one_record(client, allowed, ready_photo):
@@ -174,9 +174,9 @@ def test_a_pending_photo_is_still_404_for_someone_without_permission(
 def test_on_s3_an_allowed_user_is_redirected_to_a_short_lived_url_with_fixed_headers(
     client, allowed, s3_bucket
 ):
-    request = ConsultationRequestFactory()
-    stored_photo(image_bytes("JPEG", (64, 48)), request=request)
-    photo = stored_photo(image_bytes("JPEG", (3000, 2000)), request=request)
+    consultation = ConsultationRequestFactory()
+    stored_photo(image_bytes("JPEG", (64, 48)), consultation=consultation)
+    photo = stored_photo(image_bytes("JPEG", (3000, 2000)), consultation=consultation)
     photo_process(photo_id=photo.id)
     signed_in(client, allowed)
 
@@ -280,7 +280,7 @@ def test_a_surgeon_sees_the_photos_of_cases_routed_to_them_only(client, ready_ph
     mine = surgeon("mine")
     other = surgeon("other")
     consultation_route(
-        consultation=ready_photo.request,
+        consultation=ready_photo.consultation,
         by=coordinator("coord"),
         surgeon=mine,
         note="",

@@ -50,7 +50,7 @@ ANGLE_WORDS = re.compile(r'<p class="photo-angle[^"]*">([^<]*)</p>')
 def case_with_photos(angles):
     """A case with a processed photo per angle, sent in the order given."""
     case = ConsultationRequestFactory()
-    photos = [stored_photo(image_bytes(size=(48, 64)), request=case, angle=a) for a in angles]
+    photos = [stored_photo(image_bytes(size=(48, 64)), consultation=case, angle=a) for a in angles]
     for photo in photos:
         photo_process(photo_id=photo.id)
     return case, photos

@@ -127,8 +127,8 @@ def test_the_photo_task_stores_the_measures_and_hints(private_root):
 @pytest.fixture
 def case_with_a_blurry_and_a_good_photo(db, private_root):
     case = ConsultationRequestFactory()
-    blurry = stored_photo(blurred(upright("IMG_5195.HEIC"), 5), request=case)
-    good = stored_photo(fixture_bytes("IMG_5195.HEIC"), request=case)
+    blurry = stored_photo(blurred(upright("IMG_5195.HEIC"), 5), consultation=case)
+    good = stored_photo(fixture_bytes("IMG_5195.HEIC"), consultation=case)
     for photo in (blurry, good):
         photo_process(photo_id=photo.id)
     return case

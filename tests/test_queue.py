@@ -31,7 +31,7 @@ def test_the_queue_runs_a_fixed_number_of_queries(
     def add(count):
         for _ in range(count):
             case = ConsultationRequestFactory()
-            RequestConcern.objects.create(request=case, area="cheeks")
+            RequestConcern.objects.create(consultation=case, area="cheeks")
             case_services.consultation_route(
                 consultation=case,
                 by=coordinator_user,
@@ -56,7 +56,7 @@ def test_filters_and_order(coordinator_client, coordinator_user, surgeon_user):
     with time_machine.travel(timezone.now() - datetime.timedelta(days=10)):
         old = ConsultationRequestFactory()
     new = ConsultationRequestFactory()
-    RequestConcern.objects.create(request=new, area="temples")
+    RequestConcern.objects.create(consultation=new, area="temples")
     routed = case_services.consultation_route(
         consultation=ConsultationRequestFactory(),
         by=coordinator_user,

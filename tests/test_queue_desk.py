@@ -48,8 +48,8 @@ def rows(response):
 
 def test_a_row_says_who_and_what(desk, surgeon_user, coordinator_user):
     case = ConsultationRequestFactory(first_name="Persephone", last_name="Zyx")
-    RequestConcern.objects.create(request=case, area="cheeks")
-    RequestConcern.objects.create(request=case, area="temples")
+    RequestConcern.objects.create(consultation=case, area="cheeks")
+    RequestConcern.objects.create(consultation=case, area="temples")
     routed(case=case, by=coordinator_user, surgeon=surgeon_user)
     html = desk.get(QUEUE).content.decode()
     assert "Persephone Zyx" in html
@@ -166,7 +166,7 @@ def test_the_desk_runs_a_fixed_number_of_queries(
     def add(count):
         for _ in range(count):
             case = answered(by=coordinator_user, answer="!")
-            RequestConcern.objects.create(request=case, area="cheeks")
+            RequestConcern.objects.create(consultation=case, area="cheeks")
             case = routed(case=case, by=coordinator_user, surgeon=surgeon_user)
             case_services.consultation_take(consultation=case, by=coordinator_user)
             desk.get(reverse("staff:case_detail", args=[case.reference]))

@@ -90,7 +90,7 @@ def test_a_failed_form_keeps_the_session_key_for_the_next_attempt(client):
 
 def asked(case, text="Please add a left profile photo."):
     question = InformationRequest.objects.create(
-        request=case,
+        consultation=case,
         asked_by=coordinator(f"asker{case.information_requests.count()}"),
         question=text,
     )

@@ -93,7 +93,7 @@ def test_a_full_journey_writes_the_timeline(coordinator_user, surgeon_user):
     assert case.status == Status.CLOSED
     assert case.version == 5
     timeline = list(
-        StatusChange.objects.filter(request=case).values_list(
+        StatusChange.objects.filter(consultation=case).values_list(
             "from_status", "to_status", "actor__username", "note"
         )
     )
@@ -253,4 +253,4 @@ def test_two_coordinators_acting_at_the_same_moment_one_wins_one_is_told(surgeon
     assert refused.startswith("Someone else changed this case"), outcomes
     case.refresh_from_db()
     assert case.version == 2
-    assert StatusChange.objects.filter(request=case).count() == 1
+    assert StatusChange.objects.filter(consultation=case).count() == 1

@@ -16,12 +16,12 @@ class RenditionInline(AdministratorInline):
 class PhotoAdmin(AdministratorAdmin):
     """Processing state only: the image itself is seen on the case page, where it is recorded."""
 
-    list_display = ["id", "request", "status", "content_type", "width", "height", "created_at"]
+    list_display = ["id", "consultation", "status", "content_type", "width", "height", "created_at"]
     list_filter = ["status"]
-    search_fields = ["=request__reference", "=id"]
+    search_fields = ["=consultation__reference", "=id"]
     fields = [
         "id",
-        "request",
+        "consultation",
         "status",
         "failure_reason",
         "content_type",

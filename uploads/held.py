@@ -63,8 +63,8 @@ def held_uploads_release(held: list[HeldUpload]) -> None:
     photo_objects_delete([h.original_key for h in held])
 
 
-def held_uploads_claim(*, request, held: list[HeldUpload], angle: str | None = None) -> int:
-    """Turn held uploads into photos of ``request``, inside the caller's transaction.
+def held_uploads_claim(*, consultation, held: list[HeldUpload], angle: str | None = None) -> int:
+    """Turn held uploads into photos of ``consultation``, inside the caller's transaction.
 
     The rows are locked and must still exist: a held upload is claimed once.
     The stored object becomes the photo's upload as it is (no copy), so a
@@ -78,7 +78,10 @@ def held_uploads_claim(*, request, held: list[HeldUpload], angle: str | None = N
         raise HeldUploadGone("a held upload was claimed or deleted meanwhile")
     for item in locked:
         photo = Photo.objects.create(
-            id=uuid.uuid4(), request=request, angle=angle or item.slot, **item.stored_original()
+            id=uuid.uuid4(),
+            consultation=consultation,
+            angle=angle or item.slot,
+            **item.stored_original(),
         )
         photo_process_on_commit(photo_id=photo.pk)
     HeldUpload.objects.filter(pk__in=[h.pk for h in locked]).delete()

@@ -58,7 +58,7 @@ class StoredOriginal(models.Model):
 
 class Photo(StoredOriginal):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    request = models.ForeignKey(
+    consultation = models.ForeignKey(
         "consultations.ConsultationRequest", on_delete=models.CASCADE, related_name="photos"
     )
     angle = models.CharField(max_length=20, choices=PhotoAngle.choices, blank=True)

@@ -60,13 +60,13 @@ def photos_stored_all_or_nothing():
         nonlocal committed
         committed = True
 
-    def store(*, request, photos: list[AcceptedPhoto]) -> list[Photo]:
+    def store(*, consultation, photos: list[AcceptedPhoto]) -> list[Photo]:
         if not written_keys:
             # Registered before the photos' own after-commit work, so it runs first.
             transaction.on_commit(mark_committed)
         return [
             photo_store(
-                request=request,
+                consultation=consultation,
                 upload=p.upload,
                 facts=p.facts,
                 angle=p.angle,
@@ -84,7 +84,7 @@ def photos_stored_all_or_nothing():
 
 
 def photo_store(
-    *, request, upload: File, facts: PhotoFacts, angle: str = "", written_keys: list[str]
+    *, consultation, upload: File, facts: PhotoFacts, angle: str = "", written_keys: list[str]
 ) -> Photo:
     """Write one accepted upload to private storage under a random key and record it.
 
@@ -96,7 +96,7 @@ def photo_store(
     key = original_save(photo_id, upload, facts)
     written_keys.append(key)
     photo = Photo.objects.create(
-        id=photo_id, request=request, angle=angle, original_key=key, **asdict(facts)
+        id=photo_id, consultation=consultation, angle=angle, original_key=key, **asdict(facts)
     )
     photo_process_on_commit(photo_id=photo_id)
     return photo
@@ -272,9 +272,9 @@ def photo_process_on_commit(*, photo_id: uuid.UUID) -> None:
 
 def photo_download_name(*, photo: Photo, rendition: Rendition) -> str:
     """E.g. CR-7K4M-Q2XP-photo-2-display.jpg: reference, position, rendition."""
-    position = list(photo.request.photos.values_list("pk", flat=True)).index(photo.pk) + 1
+    position = list(photo.consultation.photos.values_list("pk", flat=True)).index(photo.pk) + 1
     extension = rendition.key.rsplit(".", 1)[-1]
-    return f"{photo.request.reference}-photo-{position}-{rendition.name}.{extension}"
+    return f"{photo.consultation.reference}-photo-{position}-{rendition.name}.{extension}"
 
 
 def photos_requeue_pending(*, older_than: datetime.timedelta) -> int:
