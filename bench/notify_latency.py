@@ -93,7 +93,7 @@ def main() -> None:
 
     from config.celery import app
     from consultations.access import StaffRole, grant_role
-    from consultations.services import consultation_submit
+    from consultations.submission import consultation_submit
 
     call_command("migrate", verbosity=0)
     for n in range(args.coordinators):

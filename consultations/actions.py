@@ -14,7 +14,7 @@ from enum import StrEnum
 from django import forms
 from django.http import QueryDict
 
-from . import case_services
+from . import case_changes
 from .models import ConsultationRequest, Outcome, Recommendation, Status
 from .staff_forms import (
     CloseForm,
@@ -72,7 +72,7 @@ class StaffAction:
         # Several action forms share the case page: each gets its own element ids.
         kwargs = {"initial": {"version": version}, "auto_id": f"id_{self.action}_%s"}
         if self.form is RouteForm:
-            kwargs["surgeons"] = case_services.active_surgeons()
+            kwargs["surgeons"] = case_changes.active_surgeons()
         return self.form(data, **kwargs)
 
     def perform(self, *, consultation: ConsultationRequest, by, data: dict) -> str:
@@ -92,7 +92,7 @@ STAFF_ACTIONS: dict[Action, StaffAction] = {
         StaffAction(
             Action.START_TRIAGE,
             VersionedForm,
-            case_services.consultation_start_triage,
+            case_changes.consultation_start_triage,
             (),
             _said("Triage started."),
             next_step_in=frozenset({Status.SUBMITTED}),
@@ -100,14 +100,14 @@ STAFF_ACTIONS: dict[Action, StaffAction] = {
         StaffAction(
             Action.REQUEST_INFO,
             RequestInfoForm,
-            case_services.consultation_request_info,
+            case_changes.consultation_request_info,
             ("question",),
             _said("Asked the patient for more information."),
         ),
         StaffAction(
             Action.ROUTE,
             RouteForm,
-            case_services.consultation_route,
+            case_changes.consultation_route,
             ("surgeon", "note"),
             lambda data: f"Routed to {_name(data['surgeon'])}.",
             next_step_in=frozenset({Status.IN_TRIAGE}),
@@ -115,7 +115,7 @@ STAFF_ACTIONS: dict[Action, StaffAction] = {
         StaffAction(
             Action.RECORD_REVIEW,
             ReviewForm,
-            case_services.consultation_record_review,
+            case_changes.consultation_record_review,
             ("recommendation", "assessment"),
             lambda data: (
                 f"Review recorded: {Recommendation(data['recommendation']).label.lower()}."
@@ -125,7 +125,7 @@ STAFF_ACTIONS: dict[Action, StaffAction] = {
         StaffAction(
             Action.CLOSE,
             CloseForm,
-            case_services.consultation_close,
+            case_changes.consultation_close,
             ("outcome", "note"),
             lambda data: f"Case closed: {Outcome(data['outcome']).label.lower()}.",
             next_step_in=frozenset({Status.REVIEWED}),
@@ -133,7 +133,7 @@ STAFF_ACTIONS: dict[Action, StaffAction] = {
         StaffAction(
             Action.MARK_SPAM,
             SimpleActionForm,
-            case_services.consultation_mark_spam,
+            case_changes.consultation_mark_spam,
             ("note",),
             _said("Marked as spam."),
             Button.DANGER,
@@ -141,7 +141,7 @@ STAFF_ACTIONS: dict[Action, StaffAction] = {
         StaffAction(
             Action.MARK_DUPLICATE,
             DuplicateForm,
-            case_services.consultation_mark_duplicate,
+            case_changes.consultation_mark_duplicate,
             ("original_reference", "note"),
             lambda data: f"Marked as a duplicate of {data['original_reference']}.",
             Button.DANGER,

@@ -20,7 +20,7 @@ from uploads.validation import (
 )
 
 from .models import ConcernArea, ConsultationRequest, ContactMethod, TreatmentKind
-from .services import TreatmentEntry
+from .submission import TreatmentEntry
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from notifications.selectors import notifications_failed_count
 
-from . import case_services
+from . import case_changes
 from .access import (
     case_for,
     case_role,
@@ -75,7 +75,7 @@ def case_queue(request: HttpRequest) -> HttpResponse:
     params.pop("q", None)
     if params.get("search") == "1":
         params["q"] = request.session.get(SEARCH_SESSION_KEY, "")
-    surgeons = list(case_services.active_surgeons())
+    surgeons = list(case_changes.active_surgeons())
     form = QueueFilterForm(params or None, surgeons=surgeons)
     visible = consultations_visible_to(request.user)
     filters = form.filters(viewer=request.user) if params else QueueFilters()
@@ -122,7 +122,7 @@ def _tabs(query: QueryDict, *, current: str, counts: dict[str, int]) -> list[dic
 def case_take(request: HttpRequest, reference: str) -> HttpResponse:
     consultation = case_for(request, reference)
     try:
-        case_services.consultation_take(consultation=consultation, by=request.user)
+        case_changes.consultation_take(consultation=consultation, by=request.user)
     except TransitionRefused as refused:
         messages.error(request, str(refused))
     else:
@@ -221,7 +221,7 @@ def case_note(request: HttpRequest, reference: str) -> HttpResponse:
     if not form.is_valid():
         return _render_case(request, consultation, note_form=form, status=400)
     try:
-        case_services.consultation_add_note(
+        case_changes.consultation_add_note(
             consultation=consultation, by=request.user, body=form.cleaned_data["body"]
         )
     except TransitionRefused as refused:

@@ -10,15 +10,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.database import CONNECTION_ERRORS, reconnect
 from uploads.held import held_uploads_release
 
-from .case_services import consultation_patient_reply, open_information_request
+from .case_changes import consultation_patient_reply, open_information_request
 from .forms import ConsultationRequestForm, PatientReplyForm
 from .kept_photos import keep_photos, kept_for
 from .models import ConsultationRequest
 from .patient_status import patient_status, photo_counts
 from .photo_uploads import photo_limits
 from .rate_limit import limit_posts_per_address
-from .services import SubmissionFailed, consultation_submit
 from .status_links import consultation_for_token, status_link_ended, status_path
+from .submission import SubmissionFailed, consultation_submit
 from .workflow import TransitionRefused
 
 logger = logging.getLogger(__name__)

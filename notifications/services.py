@@ -47,8 +47,8 @@ from common.publish import task_publish
 from consultations.access import StaffRole, users_with_role
 from consultations.models import ConsultationRequest
 
-from .channels import RecipientGone, TransportError, transport_for
 from .models import Channel, Notification, NotificationStatus, RecipientKind
+from .transports import RecipientGone, TransportError, transport_for
 
 logger = logging.getLogger(__name__)
 

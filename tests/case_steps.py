@@ -1,12 +1,12 @@
 """A case moved along the workflow in one line per step, for tests about what
 the staff pages show at each point rather than about the steps themselves."""
 
-from consultations import case_services
+from consultations import case_changes
 from tests.factories import ConsultationRequestFactory
 
 
 def routed(*, by, surgeon, case=None):
-    return case_services.consultation_route(
+    return case_changes.consultation_route(
         consultation=case or ConsultationRequestFactory(),
         by=by,
         surgeon=surgeon,
@@ -17,10 +17,10 @@ def routed(*, by, surgeon, case=None):
 
 def answered(*, by, answer: str, case=None):
     """The coordinator asks, the patient answers (text only)."""
-    case = case_services.consultation_request_info(
+    case = case_changes.consultation_request_info(
         consultation=case or ConsultationRequestFactory(), by=by, question="?", version=None
     )
-    return case_services.consultation_patient_reply(
+    return case_changes.consultation_patient_reply(
         consultation=case,
         question_id=case.information_requests.get().pk,
         answer=answer,
@@ -29,7 +29,7 @@ def answered(*, by, answer: str, case=None):
 
 
 def reviewed(*, case, surgeon, assessment: str = "Seen."):
-    return case_services.consultation_record_review(
+    return case_changes.consultation_record_review(
         consultation=case,
         by=surgeon,
         recommendation="in_person_needed",

@@ -5,7 +5,7 @@ import io
 
 from django.core.files.base import ContentFile
 
-from consultations import case_services
+from consultations import case_changes
 from consultations.models import PriorTreatment, RequestConcern
 from tests.factories import ConsultationRequestFactory
 from tests.images import fixture_bytes, image_bytes
@@ -43,20 +43,20 @@ def full_case(*, coordinator, surgeon):
         (image_bytes(), "left_profile"),
     ):
         photo_process(photo_id=stored_photo(content, consultation=case, angle=angle).id)
-    case = case_services.consultation_request_info(
+    case = case_changes.consultation_request_info(
         consultation=case, by=coordinator, question=WRITTEN["question"], version=None
     )
-    case = case_services.consultation_patient_reply(
+    case = case_changes.consultation_patient_reply(
         consultation=case,
         question_id=case.information_requests.get().pk,
         answer=WRITTEN["answer"],
         photos=[],
     )
-    case_services.consultation_add_note(consultation=case, by=coordinator, body=WRITTEN["note"])
-    case = case_services.consultation_route(
+    case_changes.consultation_add_note(consultation=case, by=coordinator, body=WRITTEN["note"])
+    case = case_changes.consultation_route(
         consultation=case, by=coordinator, surgeon=surgeon, note=WRITTEN["route_note"], version=None
     )
-    case = case_services.consultation_record_review(
+    case = case_changes.consultation_record_review(
         consultation=case,
         by=surgeon,
         recommendation="fat_grafting_candidate",

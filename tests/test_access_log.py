@@ -12,7 +12,7 @@ from django.db.utils import DatabaseError
 from django.urls import reverse
 from django.utils import timezone
 
-from consultations import case_services
+from consultations import case_changes
 from consultations.models import AccessRecord, ConsultationRequest
 from tests.factories import ConsultationRequestFactory
 from tests.images import image_bytes
@@ -120,7 +120,7 @@ def test_the_case_page_lists_coordinators_who_opened_it(client):
     casey.first_name, casey.last_name = "Casey", "Reader"
     casey.save()
     routed = surgeon("routed")
-    case = case_services.consultation_route(
+    case = case_changes.consultation_route(
         consultation=ConsultationRequestFactory(),
         by=casey,
         surgeon=routed,

@@ -17,7 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from consultations import case_services
+from consultations import case_changes
 from consultations.kept_photos import HOLDER
 from consultations.models import AccessRecord
 from consultations.status_links import status_token
@@ -167,7 +167,7 @@ def world(private_root):
     coordinator_user = coordinator()
     routed = surgeon("routed")
     case = ConsultationRequestFactory(**PATIENT)
-    case = case_services.consultation_route(
+    case = case_changes.consultation_route(
         consultation=case, by=coordinator_user, surgeon=routed, note="", version=None
     )
     photo = stored_photo(image_bytes("JPEG", (640, 480)), consultation=case)

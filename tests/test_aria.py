@@ -4,7 +4,7 @@ element that exists, on each page with its forms showing errors."""
 import pytest
 from django.urls import reverse
 
-from consultations import case_services
+from consultations import case_changes
 from consultations.models import Status
 from consultations.status_links import status_path
 from tests.factories import ConsultationRequestFactory
@@ -37,7 +37,7 @@ def test_the_request_form_with_errors(client):
 
 
 def test_the_status_page_reply_form_with_errors(client, coordinator_user):
-    case = case_services.consultation_request_info(
+    case = case_changes.consultation_request_info(
         consultation=ConsultationRequestFactory(), by=coordinator_user, question="?", version=None
     )
     assert case.status == Status.AWAITING_PATIENT
@@ -76,7 +76,7 @@ def test_queue_filters_with_errors(client, coordinator_user):
 )
 def test_case_page_action_forms_with_errors(client, coordinator_user, action, data, described):
     # In triage, every coordinator action's form is on the page.
-    case = case_services.consultation_start_triage(
+    case = case_changes.consultation_start_triage(
         consultation=ConsultationRequestFactory(), by=coordinator_user, version=None
     )
     signed_in(client, coordinator_user)
@@ -89,7 +89,7 @@ def test_case_page_action_forms_with_errors(client, coordinator_user, action, da
 
 
 def test_the_case_page_with_a_review_form_with_errors(client, coordinator_user, surgeon_user):
-    case = case_services.consultation_route(
+    case = case_changes.consultation_route(
         consultation=ConsultationRequestFactory(),
         by=coordinator_user,
         surgeon=surgeon_user,

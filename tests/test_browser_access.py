@@ -4,7 +4,7 @@ access log, at a phone's width and a desk's."""
 
 import pytest
 
-from consultations import case_services
+from consultations import case_changes
 from tests.browser import DESK, PHONE, Person, sign_in
 from tests.factories import ConsultationRequestFactory
 from tests.staff import administrator, coordinator, surgeon
@@ -18,7 +18,7 @@ def test_case_viewers_and_the_administrators_admin(chromium, portal, device):
     casey.first_name, casey.last_name = "Casey", "Reader"
     casey.save()
     administrator("ada")
-    case = case_services.consultation_route(
+    case = case_changes.consultation_route(
         consultation=ConsultationRequestFactory(first_name="Zephyrine"),
         by=casey,
         surgeon=surgeon("sam"),

@@ -3,7 +3,7 @@ and a mistake in one field. On the portal as the clinic runs it, in Chromium."""
 
 import pytest
 
-from consultations.case_services import consultation_request_info, consultation_start_triage
+from consultations.case_changes import consultation_request_info, consultation_start_triage
 from consultations.models import ConsultationRequest
 from consultations.status_links import status_path
 from tests.browser import PHONE, Person, fill_form

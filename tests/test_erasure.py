@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from consultations import case_services
+from consultations import case_changes
 from consultations.models import (
     AccessRecord,
     ConsultationRequest,
@@ -241,7 +241,7 @@ def test_objects_that_storage_refused_are_deleted_on_a_later_run(
 def test_nothing_more_is_written_to_a_case_erased_while_its_page_was_open(
     coordinator_user, surgeon_user, django_capture_on_commit_callbacks
 ):
-    case = case_services.consultation_route(
+    case = case_changes.consultation_route(
         consultation=ConsultationRequestFactory(),
         by=coordinator_user,
         surgeon=surgeon_user,
@@ -251,7 +251,7 @@ def test_nothing_more_is_written_to_a_case_erased_while_its_page_was_open(
     erase(case, coordinator_user, django_capture_on_commit_callbacks)
 
     with pytest.raises(TransitionRefused, match="erased"):
-        case_services.consultation_record_review(
+        case_changes.consultation_record_review(
             consultation=case,
             by=surgeon_user,
             recommendation="other",
@@ -259,5 +259,5 @@ def test_nothing_more_is_written_to_a_case_erased_while_its_page_was_open(
             version=None,
         )
     with pytest.raises(TransitionRefused, match="erased"):
-        case_services.consultation_add_note(consultation=case, by=coordinator_user, body="Late")
+        case_changes.consultation_add_note(consultation=case, by=coordinator_user, body="Late")
     assert not SurgeonReview.objects.exists() and not InternalNote.objects.exists()

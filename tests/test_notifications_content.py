@@ -9,7 +9,6 @@ import pytest
 from django.core import mail
 
 from consultations.status_links import status_url
-from notifications.channels import TransportError, WebhookTransport
 from notifications.content import email_render, webhook_payload
 from notifications.events import (
     notify_case_routed,
@@ -21,6 +20,7 @@ from notifications.events import (
 from notifications.links import staff_case_url
 from notifications.models import Channel, Event, Notification, NotificationStatus
 from notifications.services import notification_deliver
+from notifications.transports import TransportError, WebhookTransport
 from tests.conftest import free_port
 from tests.factories import ConsultationRequestFactory
 from tests.notify_support import assert_no_phi, coordinator, surgeon

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from consultations import case_services
+from consultations import case_changes
 from consultations.models import ConsultationRequest, Outcome, Status
 from consultations.status_links import status_path
 from tests.factories import ConsultationRequestFactory
@@ -26,13 +26,13 @@ def text_of(response) -> str:
 
 
 def in_triage(coordinator):
-    return case_services.consultation_start_triage(
+    return case_changes.consultation_start_triage(
         consultation=ConsultationRequestFactory(), by=coordinator, version=None
     )
 
 
 def asked(coordinator, case=None):
-    return case_services.consultation_request_info(
+    return case_changes.consultation_request_info(
         consultation=case or in_triage(coordinator),
         by=coordinator,
         question="Please send a photo in daylight.",
@@ -52,7 +52,7 @@ def asked(coordinator, case=None):
 def test_the_closed_page_states_the_outcome_and_nothing_comes_next(
     client, coordinator_user, outcome, says
 ):
-    case = case_services.consultation_close(
+    case = case_changes.consultation_close(
         consultation=in_triage(coordinator_user),
         by=coordinator_user,
         outcome=outcome,
@@ -189,7 +189,7 @@ def test_the_photo_guide_recommends_five_and_gives_the_limit(client, settings):
 def test_patient_pages_show_how_to_reach_the_clinic(client, settings, coordinator_user):
     settings.PORTAL_CLINIC_PHONE = "+1 202 555 0142"
     settings.PORTAL_CLINIC_EMAIL = "help@harbour.example"
-    closed = case_services.consultation_close(
+    closed = case_changes.consultation_close(
         consultation=in_triage(coordinator_user),
         by=coordinator_user,
         outcome=Outcome.NO_RESPONSE,

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from consultations import case_services
+from consultations import case_changes
 from consultations.error_views import server_error
 from consultations.models import ConsultationRequest, Outcome, Status
 from consultations.status_links import status_path
@@ -116,11 +116,11 @@ def test_patient_pages(visitor, axe_script):
     check(page, axe_script, "form-errors", width)
 
     def triaged():
-        return case_services.consultation_start_triage(
+        return case_changes.consultation_start_triage(
             consultation=ConsultationRequestFactory(), by=coordinator, version=None
         )
 
-    asked = case_services.consultation_request_info(
+    asked = case_changes.consultation_request_info(
         consultation=triaged(), by=coordinator, question="Please add a side photo.", version=None
     )
     cases = {
@@ -129,7 +129,7 @@ def test_patient_pages(visitor, axe_script):
         "status-awaiting": asked,
         "status-routed": ConsultationRequestFactory(status=Status.ROUTED),
         "status-reviewed": ConsultationRequestFactory(status=Status.REVIEWED),
-        "status-closed": case_services.consultation_close(
+        "status-closed": case_changes.consultation_close(
             consultation=triaged(),
             by=coordinator,
             outcome=Outcome.NO_RESPONSE,
@@ -172,14 +172,14 @@ def test_patient_pages(visitor, axe_script):
 @pytest.mark.parametrize("visitor", STAFF_WIDTHS, indirect=True)
 def test_staff_pages(visitor, axe_script, coordinator_user, surgeon_user):
     page, width = visitor.page, visitor.width
-    case = case_services.consultation_start_triage(
+    case = case_changes.consultation_start_triage(
         consultation=ConsultationRequestFactory(), by=coordinator_user, version=None
     )
     for _ in range(2):
         stored_photo(image_bytes(), consultation=case)
     for _ in range(30):
         ConsultationRequestFactory()
-    routed = case_services.consultation_route(
+    routed = case_changes.consultation_route(
         consultation=ConsultationRequestFactory(),
         by=coordinator_user,
         surgeon=surgeon_user,
@@ -191,11 +191,11 @@ def test_staff_pages(visitor, axe_script, coordinator_user, surgeon_user):
     ConsultationRequest.objects.filter(pk=overdue.pk).update(
         created_at=timezone.now() - datetime.timedelta(days=10)
     )
-    case_services.consultation_take(consultation=overdue, by=coordinator_user)
-    asked = case_services.consultation_request_info(
+    case_changes.consultation_take(consultation=overdue, by=coordinator_user)
+    asked = case_changes.consultation_request_info(
         consultation=ConsultationRequestFactory(), by=coordinator_user, question="?", version=None
     )
-    case_services.consultation_patient_reply(
+    case_changes.consultation_patient_reply(
         consultation=asked,
         question_id=asked.information_requests.get().pk,
         answer="Here.",

@@ -275,7 +275,7 @@ def test_the_thumbnail_include_gives_the_reason_a_photo_failed(private_root):
 
 
 def test_a_surgeon_sees_the_photos_of_cases_routed_to_them_only(client, ready_photo):
-    from consultations.case_services import consultation_route
+    from consultations.case_changes import consultation_route
 
     mine = surgeon("mine")
     other = surgeon("other")

@@ -7,7 +7,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from consultations import case_services
+from consultations import case_changes
 from consultations.models import ConsultationRequest, RequestConcern, Status
 from tests.factories import ConsultationRequestFactory
 from tests.staff import signed_in
@@ -32,7 +32,7 @@ def test_the_queue_runs_a_fixed_number_of_queries(
         for _ in range(count):
             case = ConsultationRequestFactory()
             RequestConcern.objects.create(consultation=case, area="cheeks")
-            case_services.consultation_route(
+            case_changes.consultation_route(
                 consultation=case,
                 by=coordinator_user,
                 surgeon=surgeon_user,
@@ -57,7 +57,7 @@ def test_filters_and_order(coordinator_client, coordinator_user, surgeon_user):
         old = ConsultationRequestFactory()
     new = ConsultationRequestFactory()
     RequestConcern.objects.create(consultation=new, area="temples")
-    routed = case_services.consultation_route(
+    routed = case_changes.consultation_route(
         consultation=ConsultationRequestFactory(),
         by=coordinator_user,
         surgeon=surgeon_user,

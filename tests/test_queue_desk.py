@@ -8,7 +8,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from consultations import case_services
+from consultations import case_changes
 from consultations.models import RequestConcern, Status
 from consultations.working_days import working_days_between
 from tests.case_steps import answered, reviewed, routed
@@ -128,7 +128,7 @@ def test_take_a_case_and_filter_by_mine(desk, coordinator_user):
     mine = ConsultationRequestFactory()
     theirs = ConsultationRequestFactory()
     colleague = coordinator("colleague")
-    case_services.consultation_take(consultation=theirs, by=colleague)
+    case_changes.consultation_take(consultation=theirs, by=colleague)
     before = mine.updated_at
 
     back = QUEUE + "?status=triage"
@@ -168,7 +168,7 @@ def test_the_desk_runs_a_fixed_number_of_queries(
             case = answered(by=coordinator_user, answer="!")
             RequestConcern.objects.create(consultation=case, area="cheeks")
             case = routed(case=case, by=coordinator_user, surgeon=surgeon_user)
-            case_services.consultation_take(consultation=case, by=coordinator_user)
+            case_changes.consultation_take(consultation=case, by=coordinator_user)
             desk.get(reverse("staff:case_detail", args=[case.reference]))
 
     add(2)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from consultations import case_services
+from consultations import case_changes
 from consultations.models import ConsultationRequest
 from lifecycle.models import ErasureRecord
 from lifecycle.tasks import retention_apply_task
@@ -26,21 +26,21 @@ def cases(coordinator_user, time_machine):
     """A spam request and a duplicate marked today; a case closed today; one still open."""
     time_machine.move_to(timezone.now())
     by = coordinator_user
-    spam = case_services.consultation_mark_spam(
+    spam = case_changes.consultation_mark_spam(
         consultation=ConsultationRequestFactory(), by=by, note="", version=None
     )
     original = ConsultationRequestFactory()
-    duplicate = case_services.consultation_mark_duplicate(
+    duplicate = case_changes.consultation_mark_duplicate(
         consultation=ConsultationRequestFactory(),
         by=by,
         original_reference=original.reference,
         note="",
         version=None,
     )
-    closed = case_services.consultation_start_triage(
+    closed = case_changes.consultation_start_triage(
         consultation=ConsultationRequestFactory(), by=by, version=None
     )
-    closed = case_services.consultation_close(
+    closed = case_changes.consultation_close(
         consultation=closed, by=by, outcome="consultation_booked", note="", version=None
     )
     return {"spam": spam, "duplicate": duplicate, "closed": closed, "open": original}

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from consultations import case_services
+from consultations import case_changes
 from consultations.models import InformationRequest
 from consultations.status_links import status_path
 from lifecycle.erasure import consultation_erase
@@ -19,10 +19,10 @@ CLOSED = "This request is closed"
 @pytest.fixture
 def closed_case(coordinator_user):
     case = ConsultationRequestFactory(first_name="Ottoline")
-    case = case_services.consultation_start_triage(
+    case = case_changes.consultation_start_triage(
         consultation=case, by=coordinator_user, version=None
     )
-    return case_services.consultation_close(
+    return case_changes.consultation_close(
         consultation=case, by=coordinator_user, outcome="no_response", note="", version=None
     )
 
@@ -54,7 +54,7 @@ def test_erasure_ends_the_link_at_once_and_a_reply_stores_nothing(
     client, coordinator_user, django_capture_on_commit_callbacks
 ):
     case = ConsultationRequestFactory()
-    case = case_services.consultation_request_info(
+    case = case_changes.consultation_request_info(
         consultation=case, by=coordinator_user, question="A daylight photo?", version=None
     )
     question = case.information_requests.get()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from consultations import case_services
+from consultations import case_changes
 from consultations.models import Outcome, Recommendation, Status, StatusChange
 from consultations.workflow import (
     TRANSITIONS,
@@ -66,24 +66,24 @@ def test_closed_states_offer_no_actions():
 
 def test_a_full_journey_writes_the_timeline(coordinator_user, surgeon_user):
     case = ConsultationRequestFactory()
-    case = case_services.consultation_start_triage(
+    case = case_changes.consultation_start_triage(
         consultation=case, by=coordinator_user, version=case.version
     )
-    case = case_services.consultation_route(
+    case = case_changes.consultation_route(
         consultation=case,
         by=coordinator_user,
         surgeon=surgeon_user,
         note="Please look",
         version=case.version,
     )
-    case = case_services.consultation_record_review(
+    case = case_changes.consultation_record_review(
         consultation=case,
         by=surgeon_user,
         recommendation=Recommendation.FAT_GRAFTING_CANDIDATE,
         assessment="Good candidate.",
         version=case.version,
     )
-    case = case_services.consultation_close(
+    case = case_changes.consultation_close(
         consultation=case,
         by=coordinator_user,
         outcome=Outcome.CONSULTATION_BOOKED,
@@ -108,7 +108,7 @@ def test_a_full_journey_writes_the_timeline(coordinator_user, surgeon_user):
 def test_a_refused_transition_changes_nothing(coordinator_user):
     case = ConsultationRequestFactory(status=Status.SUBMITTED)
     with pytest.raises(TransitionRefused, match="not possible while the case is submitted"):
-        case_services.consultation_close(
+        case_changes.consultation_close(
             consultation=case,
             by=coordinator_user,
             outcome=Outcome.NO_RESPONSE,
@@ -126,11 +126,11 @@ def test_a_second_person_acting_on_a_stale_page_is_refused(coordinator_user, sur
     colleague = coordinator("colleague")
     case = ConsultationRequestFactory()
     seen_version = case.version
-    case_services.consultation_mark_spam(
+    case_changes.consultation_mark_spam(
         consultation=case, by=colleague, note="spam", version=seen_version
     )
     with pytest.raises(TransitionRefused, match="Someone else changed this case"):
-        case_services.consultation_route(
+        case_changes.consultation_route(
             consultation=case,
             by=coordinator_user,
             surgeon=surgeon_user,
@@ -143,11 +143,11 @@ def test_a_second_person_acting_on_a_stale_page_is_refused(coordinator_user, sur
 
 def test_only_the_routed_surgeon_may_review(coordinator_user, surgeon_user, other_surgeon_user):
     case = ConsultationRequestFactory()
-    case = case_services.consultation_route(
+    case = case_changes.consultation_route(
         consultation=case, by=coordinator_user, surgeon=surgeon_user, note="", version=None
     )
     with pytest.raises(TransitionRefused, match="routed to another surgeon"):
-        case_services.consultation_record_review(
+        case_changes.consultation_record_review(
             consultation=case,
             by=other_surgeon_user,
             recommendation="other",
@@ -159,7 +159,7 @@ def test_only_the_routed_surgeon_may_review(coordinator_user, surgeon_user, othe
 def test_routing_needs_an_active_surgeon(coordinator_user, surgeon_user):
     case = ConsultationRequestFactory()
     with pytest.raises(TransitionRefused, match="active surgeon"):
-        case_services.consultation_route(
+        case_changes.consultation_route(
             consultation=case,
             by=coordinator_user,
             surgeon=coordinator_user,
@@ -169,7 +169,7 @@ def test_routing_needs_an_active_surgeon(coordinator_user, surgeon_user):
     surgeon_user.is_active = False
     surgeon_user.save()
     with pytest.raises(TransitionRefused, match="active surgeon"):
-        case_services.consultation_route(
+        case_changes.consultation_route(
             consultation=case, by=coordinator_user, surgeon=surgeon_user, note="", version=None
         )
 
@@ -178,14 +178,14 @@ def test_a_duplicate_names_its_original(coordinator_user):
     original = ConsultationRequestFactory()
     case = ConsultationRequestFactory()
     with pytest.raises(TransitionRefused, match="not another request's reference"):
-        case_services.consultation_mark_duplicate(
+        case_changes.consultation_mark_duplicate(
             consultation=case,
             by=coordinator_user,
             original_reference=case.reference,
             note="",
             version=None,
         )
-    case = case_services.consultation_mark_duplicate(
+    case = case_changes.consultation_mark_duplicate(
         consultation=case,
         by=coordinator_user,
         original_reference=original.reference,
@@ -227,7 +227,7 @@ def test_two_coordinators_acting_at_the_same_moment_one_wins_one_is_told(surgeon
             target=act,
             args=(
                 "spam",
-                lambda: case_services.consultation_mark_spam(
+                lambda: case_changes.consultation_mark_spam(
                     consultation=case, by=first, note="", version=1
                 ),
             ),
@@ -236,7 +236,7 @@ def test_two_coordinators_acting_at_the_same_moment_one_wins_one_is_told(surgeon
             target=act,
             args=(
                 "route",
-                lambda: case_services.consultation_route(
+                lambda: case_changes.consultation_route(
                     consultation=case, by=second, surgeon=surgeon_user, note="", version=1
                 ),
             ),

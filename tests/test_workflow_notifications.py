@@ -3,7 +3,7 @@
 import pytest
 from django.core import mail
 
-from consultations import case_services
+from consultations import case_changes
 from notifications.models import Event, Notification
 from tests.factories import ConsultationRequestFactory
 from tests.images import jpeg_upload
@@ -26,7 +26,7 @@ def test_the_journey_notifies_each_party_once_without_phi(
 
     steps = [
         (
-            lambda c: case_services.consultation_request_info(
+            lambda c: case_changes.consultation_request_info(
                 consultation=c,
                 by=coordinator_user,
                 question="A profile photo, please.",
@@ -36,7 +36,7 @@ def test_the_journey_notifies_each_party_once_without_phi(
             [PATIENT["email"]],
         ),
         (
-            lambda c: case_services.consultation_patient_reply(
+            lambda c: case_changes.consultation_patient_reply(
                 consultation=c,
                 question_id=c.information_requests.get().pk,
                 answer="Here it is.",
@@ -46,14 +46,14 @@ def test_the_journey_notifies_each_party_once_without_phi(
             [coordinator_user.email],
         ),
         (
-            lambda c: case_services.consultation_route(
+            lambda c: case_changes.consultation_route(
                 consultation=c, by=coordinator_user, surgeon=surgeon_user, note="", version=None
             ),
             Event.CASE_ROUTED,
             [surgeon_user.email],
         ),
         (
-            lambda c: case_services.consultation_record_review(
+            lambda c: case_changes.consultation_record_review(
                 consultation=c,
                 by=surgeon_user,
                 recommendation="other",
@@ -80,8 +80,8 @@ def test_the_journey_notifies_each_party_once_without_phi(
 
 def test_a_refused_step_records_no_notification(coordinator_user, surgeon_user):
     case = ConsultationRequestFactory(status="closed", outcome="no_response")
-    with pytest.raises(case_services.TransitionRefused):
-        case_services.consultation_route(
+    with pytest.raises(case_changes.TransitionRefused):
+        case_changes.consultation_route(
             consultation=case, by=coordinator_user, surgeon=surgeon_user, note="", version=None
         )
     assert not Notification.objects.exists()

@@ -31,7 +31,7 @@ from .models import (
     StatusChange,
     SurgeonReview,
 )
-from .services import SubmissionFailed
+from .submission import SubmissionFailed
 from .workflow import Action, Role, TransitionRefused, transition_check
 
 logger = logging.getLogger(__name__)

@@ -1,3 +1,8 @@
+"""The patient's submission: a new request with its concerns, treatments and photos.
+
+Every later change to the case is in ``case_changes.py``.
+"""
+
 import datetime
 import logging
 import uuid
