@@ -12,6 +12,7 @@ notification tasks are published.
 """
 
 import argparse
+import datetime
 import os
 import platform
 import re
@@ -119,13 +120,13 @@ def main() -> None:
                 sys.exit("the Celery worker did not start")
 
         committed: dict[str, float] = {}
-        details = {
+        patient = {
             "first_name": "Bench",
             "last_name": "Patient",
             "email": "bench.patient@example.org",
             "phone": "+442079460958",
             "preferred_contact": "email",
-            "date_of_birth": "1985-06-01",
+            "date_of_birth": datetime.date(1985, 6, 1),
             "country": "GB",
             "region": "London",
             "symptoms": "Benchmark request.",
@@ -138,7 +139,7 @@ def main() -> None:
                 transaction.on_commit(lambda clock=clock: clock.append(time.time()))
                 consultation = consultation_submit(
                     submission_key=uuid.uuid4(),
-                    details=details,
+                    **patient,
                     concerns=["cheeks"],
                     treatments=[],
                     photos=[],

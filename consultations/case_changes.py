@@ -8,7 +8,9 @@ the transition table and writes the timeline entry.
 import logging
 from dataclasses import replace
 
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import QuerySet
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -58,7 +60,7 @@ def _transition(
     *,
     consultation: ConsultationRequest,
     action: Action,
-    by,
+    by: User | None,
     expected_version: int | None,
     note: str = "",
     **changes,
@@ -88,7 +90,9 @@ def _transition(
     return locked
 
 
-def consultation_start_triage(*, consultation, by, version: int | None) -> ConsultationRequest:
+def consultation_start_triage(
+    *, consultation: ConsultationRequest, by: User, version: int
+) -> ConsultationRequest:
     with transaction.atomic():
         return _transition(
             consultation=consultation,
@@ -99,7 +103,7 @@ def consultation_start_triage(*, consultation, by, version: int | None) -> Consu
 
 
 def consultation_request_info(
-    *, consultation, by, question: str, version: int | None
+    *, consultation: ConsultationRequest, by: User, question: str, version: int
 ) -> ConsultationRequest:
     with transaction.atomic():
         updated = _transition(
@@ -114,7 +118,7 @@ def consultation_request_info(
         return updated
 
 
-def open_information_request(consultation) -> InformationRequest | None:
+def open_information_request(consultation: ConsultationRequest) -> InformationRequest | None:
     if consultation.status != Status.AWAITING_PATIENT:
         return None
     return consultation.information_requests.filter(answered_at__isnull=True).last()
@@ -128,7 +132,7 @@ def _reply_note(photo_count: int) -> str:
 
 def consultation_patient_reply(
     *,
-    consultation,
+    consultation: ConsultationRequest,
     question_id: int,
     answer: str,
     photos: list[AcceptedPhoto],
@@ -172,12 +176,12 @@ def consultation_patient_reply(
     return updated
 
 
-def active_surgeons():
+def active_surgeons() -> QuerySet[User]:
     return users_with_role(StaffRole.SURGEON).order_by("last_name", "first_name", "username")
 
 
 def consultation_route(
-    *, consultation, by, surgeon, note: str, version: int | None
+    *, consultation: ConsultationRequest, by: User, surgeon: User, note: str, version: int
 ) -> ConsultationRequest:
     if not active_surgeons().filter(pk=surgeon.pk).exists():
         raise TransitionRefused("Cases can only be routed to an active surgeon.")
@@ -195,7 +199,12 @@ def consultation_route(
 
 
 def consultation_record_review(
-    *, consultation, by, recommendation: str, assessment: str, version: int | None
+    *,
+    consultation: ConsultationRequest,
+    by: User,
+    recommendation: str,
+    assessment: str,
+    version: int,
 ) -> ConsultationRequest:
     with transaction.atomic():
         if consultation.surgeon_id != by.pk:
@@ -215,7 +224,7 @@ def consultation_record_review(
 
 
 def consultation_close(
-    *, consultation, by, outcome: str, note: str, version: int | None
+    *, consultation: ConsultationRequest, by: User, outcome: str, note: str, version: int
 ) -> ConsultationRequest:
     with transaction.atomic():
         return _transition(
@@ -228,7 +237,9 @@ def consultation_close(
         )
 
 
-def consultation_mark_spam(*, consultation, by, note: str, version: int | None):
+def consultation_mark_spam(
+    *, consultation: ConsultationRequest, by: User, note: str, version: int
+) -> ConsultationRequest:
     with transaction.atomic():
         return _transition(
             consultation=consultation,
@@ -240,7 +251,12 @@ def consultation_mark_spam(*, consultation, by, note: str, version: int | None):
 
 
 def consultation_mark_duplicate(
-    *, consultation, by, original_reference: str, note: str, version: int | None
+    *,
+    consultation: ConsultationRequest,
+    by: User,
+    original_reference: str,
+    note: str,
+    version: int,
 ) -> ConsultationRequest:
     original = ConsultationRequest.objects.filter(reference=original_reference).first()
     if original is None or original.pk == consultation.pk:
@@ -259,7 +275,9 @@ def consultation_mark_duplicate(
         )
 
 
-def consultation_add_note(*, consultation, by, body: str) -> InternalNote:
+def consultation_add_note(
+    *, consultation: ConsultationRequest, by: User, body: str
+) -> InternalNote:
     if case_role(by) not in (Role.COORDINATOR, Role.SURGEON):
         raise TransitionRefused("Only clinic staff can add internal notes.")
     with transaction.atomic():
@@ -268,7 +286,7 @@ def consultation_add_note(*, consultation, by, body: str) -> InternalNote:
         )
 
 
-def consultation_take(*, consultation: ConsultationRequest, by) -> None:
+def consultation_take(*, consultation: ConsultationRequest, by: User) -> None:
     """The coordinator makes the case theirs; taking one someone else has is a hand-over."""
     if case_role(by) != Role.COORDINATOR:
         raise TransitionRefused("Only a coordinator can take a case.")

@@ -435,9 +435,6 @@ class ConsultationRequestForm(KeptPhotosMixin, forms.ModelForm):
             if cleaned.get(f"treatment_{kind}")
         ]
 
-    def details(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
-
 
 class PatientReplyForm(KeptPhotosMixin, forms.Form):
     """The patient's answer to a coordinator's question, through the status link."""

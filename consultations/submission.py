@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from phonenumber_field.phonenumber import PhoneNumber
 
 from notifications.events import notify_request_submitted
 from uploads.held import held_uploads_claim
@@ -43,7 +44,16 @@ def _unused_reference() -> str:
 def consultation_submit(
     *,
     submission_key: uuid.UUID,
-    details: dict,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: PhoneNumber | str,
+    preferred_contact: str,
+    date_of_birth: datetime.date,
+    country: str,
+    region: str,
+    symptoms: str,
+    goals: str,
     concerns: list[str],
     treatments: list[TreatmentEntry],
     photos: list[AcceptedPhoto],
@@ -71,7 +81,16 @@ def consultation_submit(
                 consent_privacy_at=consented_at,
                 consent_photos_at=consented_at,
                 consent_contact_at=consented_at,
-                **details,
+                first_name=first_name,
+                last_name=last_name,
+                email=email,
+                phone=phone,
+                preferred_contact=preferred_contact,
+                date_of_birth=date_of_birth,
+                country=country,
+                region=region,
+                symptoms=symptoms,
+                goals=goals,
             )
             RequestConcern.objects.bulk_create(
                 RequestConcern(consultation=consultation, area=area) for area in concerns

@@ -134,10 +134,20 @@ def _request_submit(request: HttpRequest) -> HttpResponse:
             keep_photos(request, form, key)
         return render_request_form(request, form)
     try:
+        data = form.cleaned_data
         consultation = consultation_submit(
-            submission_key=form.cleaned_data["submission_key"],
-            details=form.details(),
-            concerns=form.cleaned_data["concerns"],
+            submission_key=data["submission_key"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            phone=data["phone"],
+            preferred_contact=data["preferred_contact"],
+            date_of_birth=data["date_of_birth"],
+            country=data["country"],
+            region=data["region"],
+            symptoms=data["symptoms"],
+            goals=data["goals"],
+            concerns=data["concerns"],
             treatments=form.treatments(),
             photos=form.new_photos(),
             held=form.kept_staying(),

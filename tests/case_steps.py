@@ -6,19 +6,17 @@ from tests.factories import ConsultationRequestFactory
 
 
 def routed(*, by, surgeon, case=None):
+    case = case or ConsultationRequestFactory()
     return case_changes.consultation_route(
-        consultation=case or ConsultationRequestFactory(),
-        by=by,
-        surgeon=surgeon,
-        note="",
-        version=None,
+        consultation=case, by=by, surgeon=surgeon, note="", version=case.version
     )
 
 
 def answered(*, by, answer: str, case=None):
     """The coordinator asks, the patient answers (text only)."""
+    case = case or ConsultationRequestFactory()
     case = case_changes.consultation_request_info(
-        consultation=case or ConsultationRequestFactory(), by=by, question="?", version=None
+        consultation=case, by=by, question="?", version=case.version
     )
     return case_changes.consultation_patient_reply(
         consultation=case,
@@ -34,5 +32,5 @@ def reviewed(*, case, surgeon, assessment: str = "Seen."):
         by=surgeon,
         recommendation="in_person_needed",
         assessment=assessment,
-        version=None,
+        version=case.version,
     )

@@ -44,7 +44,7 @@ def full_case(*, coordinator, surgeon):
     ):
         photo_process(photo_id=stored_photo(content, consultation=case, angle=angle).id)
     case = case_changes.consultation_request_info(
-        consultation=case, by=coordinator, question=WRITTEN["question"], version=None
+        consultation=case, by=coordinator, question=WRITTEN["question"], version=case.version
     )
     case = case_changes.consultation_patient_reply(
         consultation=case,
@@ -54,14 +54,18 @@ def full_case(*, coordinator, surgeon):
     )
     case_changes.consultation_add_note(consultation=case, by=coordinator, body=WRITTEN["note"])
     case = case_changes.consultation_route(
-        consultation=case, by=coordinator, surgeon=surgeon, note=WRITTEN["route_note"], version=None
+        consultation=case,
+        by=coordinator,
+        surgeon=surgeon,
+        note=WRITTEN["route_note"],
+        version=case.version,
     )
     case = case_changes.consultation_record_review(
         consultation=case,
         by=surgeon,
         recommendation="fat_grafting_candidate",
         assessment=WRITTEN["assessment"],
-        version=None,
+        version=case.version,
     )
     content = image_bytes()
     facts = inspect_photo(io.BytesIO(content), name="upload", max_pixels=60_000_000)

@@ -120,12 +120,13 @@ def test_the_case_page_lists_coordinators_who_opened_it(client):
     casey.first_name, casey.last_name = "Casey", "Reader"
     casey.save()
     routed = surgeon("routed")
+    case = ConsultationRequestFactory()
     case = case_changes.consultation_route(
-        consultation=ConsultationRequestFactory(),
+        consultation=case,
         by=casey,
         surgeon=routed,
         note="",
-        version=None,
+        version=case.version,
     )
     url = reverse("staff:case_detail", args=[case.reference])
     signed_in(client, casey)

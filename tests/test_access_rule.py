@@ -168,7 +168,7 @@ def world(private_root):
     routed = surgeon("routed")
     case = ConsultationRequestFactory(**PATIENT)
     case = case_changes.consultation_route(
-        consultation=case, by=coordinator_user, surgeon=routed, note="", version=None
+        consultation=case, by=coordinator_user, surgeon=routed, note="", version=case.version
     )
     photo = stored_photo(image_bytes("JPEG", (640, 480)), consultation=case)
     photo_process(photo_id=photo.id)

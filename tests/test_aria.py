@@ -37,8 +37,9 @@ def test_the_request_form_with_errors(client):
 
 
 def test_the_status_page_reply_form_with_errors(client, coordinator_user):
+    case = ConsultationRequestFactory()
     case = case_changes.consultation_request_info(
-        consultation=ConsultationRequestFactory(), by=coordinator_user, question="?", version=None
+        consultation=case, by=coordinator_user, question="?", version=case.version
     )
     assert case.status == Status.AWAITING_PATIENT
     response = client.post(
@@ -76,8 +77,9 @@ def test_queue_filters_with_errors(client, coordinator_user):
 )
 def test_case_page_action_forms_with_errors(client, coordinator_user, action, data, described):
     # In triage, every coordinator action's form is on the page.
+    case = ConsultationRequestFactory()
     case = case_changes.consultation_start_triage(
-        consultation=ConsultationRequestFactory(), by=coordinator_user, version=None
+        consultation=case, by=coordinator_user, version=case.version
     )
     signed_in(client, coordinator_user)
     response = client.post(
@@ -89,12 +91,13 @@ def test_case_page_action_forms_with_errors(client, coordinator_user, action, da
 
 
 def test_the_case_page_with_a_review_form_with_errors(client, coordinator_user, surgeon_user):
+    case = ConsultationRequestFactory()
     case = case_changes.consultation_route(
-        consultation=ConsultationRequestFactory(),
+        consultation=case,
         by=coordinator_user,
         surgeon=surgeon_user,
         note="",
-        version=None,
+        version=case.version,
     )
     signed_in(client, surgeon_user)
     response = client.post(

@@ -18,12 +18,13 @@ def test_case_viewers_and_the_administrators_admin(chromium, portal, device):
     casey.first_name, casey.last_name = "Casey", "Reader"
     casey.save()
     administrator("ada")
+    case = ConsultationRequestFactory(first_name="Zephyrine")
     case = case_changes.consultation_route(
-        consultation=ConsultationRequestFactory(first_name="Zephyrine"),
+        consultation=case,
         by=casey,
         surgeon=surgeon("sam"),
         note="",
-        version=None,
+        version=case.version,
     )
     case_url = f"/staff/cases/{case.reference}/"
 

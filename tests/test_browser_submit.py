@@ -71,9 +71,12 @@ def test_a_refused_security_check_keeps_what_was_typed(patient):
 
 def test_back_then_send_makes_no_second_reply(patient, coordinator_user):
     case = ConsultationRequestFactory()
-    consultation_start_triage(consultation=case, by=coordinator_user, version=None)
+    case = consultation_start_triage(consultation=case, by=coordinator_user, version=case.version)
     consultation_request_info(
-        consultation=case, by=coordinator_user, question="A left profile, please.", version=None
+        consultation=case,
+        by=coordinator_user,
+        question="A left profile, please.",
+        version=case.version,
     )
     page = patient.page
     page.goto(status_path(case))

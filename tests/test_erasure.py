@@ -241,12 +241,13 @@ def test_objects_that_storage_refused_are_deleted_on_a_later_run(
 def test_nothing_more_is_written_to_a_case_erased_while_its_page_was_open(
     coordinator_user, surgeon_user, django_capture_on_commit_callbacks
 ):
+    case = ConsultationRequestFactory()
     case = case_changes.consultation_route(
-        consultation=ConsultationRequestFactory(),
+        consultation=case,
         by=coordinator_user,
         surgeon=surgeon_user,
         note="",
-        version=None,
+        version=case.version,
     )
     erase(case, coordinator_user, django_capture_on_commit_callbacks)
 
@@ -256,7 +257,7 @@ def test_nothing_more_is_written_to_a_case_erased_while_its_page_was_open(
             by=surgeon_user,
             recommendation="other",
             assessment="Written after the erasure",
-            version=None,
+            version=case.version,
         )
     with pytest.raises(TransitionRefused, match="erased"):
         case_changes.consultation_add_note(consultation=case, by=coordinator_user, body="Late")

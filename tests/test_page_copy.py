@@ -26,17 +26,19 @@ def text_of(response) -> str:
 
 
 def in_triage(coordinator):
+    case = ConsultationRequestFactory()
     return case_changes.consultation_start_triage(
-        consultation=ConsultationRequestFactory(), by=coordinator, version=None
+        consultation=case, by=coordinator, version=case.version
     )
 
 
 def asked(coordinator, case=None):
+    case = case or in_triage(coordinator)
     return case_changes.consultation_request_info(
-        consultation=case or in_triage(coordinator),
+        consultation=case,
         by=coordinator,
         question="Please send a photo in daylight.",
-        version=None,
+        version=case.version,
     )
 
 
@@ -52,12 +54,13 @@ def asked(coordinator, case=None):
 def test_the_closed_page_states_the_outcome_and_nothing_comes_next(
     client, coordinator_user, outcome, says
 ):
+    case = in_triage(coordinator_user)
     case = case_changes.consultation_close(
-        consultation=in_triage(coordinator_user),
+        consultation=case,
         by=coordinator_user,
         outcome=outcome,
         note="internal reasoning",
-        version=None,
+        version=case.version,
     )
     page = text_of(client.get(status_path(case)))
     assert says in page
@@ -189,12 +192,13 @@ def test_the_photo_guide_recommends_five_and_gives_the_limit(client, settings):
 def test_patient_pages_show_how_to_reach_the_clinic(client, settings, coordinator_user):
     settings.PORTAL_CLINIC_PHONE = "+1 202 555 0142"
     settings.PORTAL_CLINIC_EMAIL = "help@harbour.example"
+    closed = in_triage(coordinator_user)
     closed = case_changes.consultation_close(
-        consultation=in_triage(coordinator_user),
+        consultation=closed,
         by=coordinator_user,
         outcome=Outcome.NO_RESPONSE,
         note="",
-        version=None,
+        version=closed.version,
     )
     pages = [
         client.get(reverse("consultations:request_new")),

@@ -116,13 +116,19 @@ def test_patient_pages(visitor, axe_script):
     check(page, axe_script, "form-errors", width)
 
     def triaged():
+        case = ConsultationRequestFactory()
         return case_changes.consultation_start_triage(
-            consultation=ConsultationRequestFactory(), by=coordinator, version=None
+            consultation=case, by=coordinator, version=case.version
         )
 
+    in_triage = triaged()
     asked = case_changes.consultation_request_info(
-        consultation=triaged(), by=coordinator, question="Please add a side photo.", version=None
+        consultation=in_triage,
+        by=coordinator,
+        question="Please add a side photo.",
+        version=in_triage.version,
     )
+    to_close = triaged()
     cases = {
         "status-submitted": ConsultationRequestFactory(),
         "status-in_triage": triaged(),
@@ -130,11 +136,11 @@ def test_patient_pages(visitor, axe_script):
         "status-routed": ConsultationRequestFactory(status=Status.ROUTED),
         "status-reviewed": ConsultationRequestFactory(status=Status.REVIEWED),
         "status-closed": case_changes.consultation_close(
-            consultation=triaged(),
+            consultation=to_close,
             by=coordinator,
             outcome=Outcome.NO_RESPONSE,
             note="",
-            version=None,
+            version=to_close.version,
         ),
         "status-link-ended": ConsultationRequestFactory(erased_at=timezone.now()),
         "status-spam": ConsultationRequestFactory(status=Status.SPAM),
@@ -172,19 +178,21 @@ def test_patient_pages(visitor, axe_script):
 @pytest.mark.parametrize("visitor", STAFF_WIDTHS, indirect=True)
 def test_staff_pages(visitor, axe_script, coordinator_user, surgeon_user):
     page, width = visitor.page, visitor.width
+    case = ConsultationRequestFactory()
     case = case_changes.consultation_start_triage(
-        consultation=ConsultationRequestFactory(), by=coordinator_user, version=None
+        consultation=case, by=coordinator_user, version=case.version
     )
     for _ in range(2):
         stored_photo(image_bytes(), consultation=case)
     for _ in range(30):
         ConsultationRequestFactory()
+    to_route = ConsultationRequestFactory()
     routed = case_changes.consultation_route(
-        consultation=ConsultationRequestFactory(),
+        consultation=to_route,
         by=coordinator_user,
         surgeon=surgeon_user,
         note="",
-        version=None,
+        version=to_route.version,
     )
     # An overdue case someone took, and one the patient has just answered.
     overdue = ConsultationRequestFactory()
@@ -192,8 +200,9 @@ def test_staff_pages(visitor, axe_script, coordinator_user, surgeon_user):
         created_at=timezone.now() - datetime.timedelta(days=10)
     )
     case_changes.consultation_take(consultation=overdue, by=coordinator_user)
+    to_ask = ConsultationRequestFactory()
     asked = case_changes.consultation_request_info(
-        consultation=ConsultationRequestFactory(), by=coordinator_user, question="?", version=None
+        consultation=to_ask, by=coordinator_user, question="?", version=to_ask.version
     )
     case_changes.consultation_patient_reply(
         consultation=asked,

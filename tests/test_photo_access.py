@@ -284,7 +284,7 @@ def test_a_surgeon_sees_the_photos_of_cases_routed_to_them_only(client, ready_ph
         by=coordinator("coord"),
         surgeon=mine,
         note="",
-        version=None,
+        version=ready_photo.consultation.version,
     )
     signed_in(client, other)
     assert client.get(url(ready_photo.id)).status_code == 404

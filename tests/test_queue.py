@@ -37,7 +37,7 @@ def test_the_queue_runs_a_fixed_number_of_queries(
                 by=coordinator_user,
                 surgeon=surgeon_user,
                 note="",
-                version=None,
+                version=case.version,
             )
 
     add(3)
@@ -57,12 +57,13 @@ def test_filters_and_order(coordinator_client, coordinator_user, surgeon_user):
         old = ConsultationRequestFactory()
     new = ConsultationRequestFactory()
     RequestConcern.objects.create(consultation=new, area="temples")
+    case = ConsultationRequestFactory()
     routed = case_changes.consultation_route(
-        consultation=ConsultationRequestFactory(),
+        consultation=case,
         by=coordinator_user,
         surgeon=surgeon_user,
         note="",
-        version=None,
+        version=case.version,
     )
     url = reverse("staff:queue")
 

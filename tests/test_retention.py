@@ -26,22 +26,25 @@ def cases(coordinator_user, time_machine):
     """A spam request and a duplicate marked today; a case closed today; one still open."""
     time_machine.move_to(timezone.now())
     by = coordinator_user
+    spam = ConsultationRequestFactory()
     spam = case_changes.consultation_mark_spam(
-        consultation=ConsultationRequestFactory(), by=by, note="", version=None
+        consultation=spam, by=by, note="", version=spam.version
     )
     original = ConsultationRequestFactory()
+    duplicate = ConsultationRequestFactory()
     duplicate = case_changes.consultation_mark_duplicate(
-        consultation=ConsultationRequestFactory(),
+        consultation=duplicate,
         by=by,
         original_reference=original.reference,
         note="",
-        version=None,
+        version=duplicate.version,
     )
+    closed = ConsultationRequestFactory()
     closed = case_changes.consultation_start_triage(
-        consultation=ConsultationRequestFactory(), by=by, version=None
+        consultation=closed, by=by, version=closed.version
     )
     closed = case_changes.consultation_close(
-        consultation=closed, by=by, outcome="consultation_booked", note="", version=None
+        consultation=closed, by=by, outcome="consultation_booked", note="", version=closed.version
     )
     return {"spam": spam, "duplicate": duplicate, "closed": closed, "open": original}
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def routed_to(surgeon, coordinator):
     case = ConsultationRequestFactory()
     return case_changes.consultation_route(
-        consultation=case, by=coordinator, surgeon=surgeon, note="", version=None
+        consultation=case, by=coordinator, surgeon=surgeon, note="", version=case.version
     )
 
 
@@ -134,7 +134,9 @@ def test_an_action_from_a_stale_page_keeps_the_text_and_says_why(client, coordin
     case = ConsultationRequestFactory()
     signed_in(client, coordinator_user)
     stale_version = case.version
-    case_changes.consultation_start_triage(consultation=case, by=coordinator_user, version=None)
+    case_changes.consultation_start_triage(
+        consultation=case, by=coordinator_user, version=stale_version
+    )
     response = client.post(
         reverse("staff:case_action", args=[case.reference, "request_info"]),
         {"version": stale_version, "question": "Please send a photo in daylight."},

@@ -20,10 +20,10 @@ CLOSED = "This request is closed"
 def closed_case(coordinator_user):
     case = ConsultationRequestFactory(first_name="Ottoline")
     case = case_changes.consultation_start_triage(
-        consultation=case, by=coordinator_user, version=None
+        consultation=case, by=coordinator_user, version=case.version
     )
     return case_changes.consultation_close(
-        consultation=case, by=coordinator_user, outcome="no_response", note="", version=None
+        consultation=case, by=coordinator_user, outcome="no_response", note="", version=case.version
     )
 
 
@@ -55,7 +55,7 @@ def test_erasure_ends_the_link_at_once_and_a_reply_stores_nothing(
 ):
     case = ConsultationRequestFactory()
     case = case_changes.consultation_request_info(
-        consultation=case, by=coordinator_user, question="A daylight photo?", version=None
+        consultation=case, by=coordinator_user, question="A daylight photo?", version=case.version
     )
     question = case.information_requests.get()
     with django_capture_on_commit_callbacks(execute=True):

@@ -144,7 +144,7 @@ def test_a_second_person_acting_on_a_stale_page_is_refused(coordinator_user, sur
 def test_only_the_routed_surgeon_may_review(coordinator_user, surgeon_user, other_surgeon_user):
     case = ConsultationRequestFactory()
     case = case_changes.consultation_route(
-        consultation=case, by=coordinator_user, surgeon=surgeon_user, note="", version=None
+        consultation=case, by=coordinator_user, surgeon=surgeon_user, note="", version=case.version
     )
     with pytest.raises(TransitionRefused, match="routed to another surgeon"):
         case_changes.consultation_record_review(
@@ -164,13 +164,17 @@ def test_routing_needs_an_active_surgeon(coordinator_user, surgeon_user):
             by=coordinator_user,
             surgeon=coordinator_user,
             note="",
-            version=None,
+            version=case.version,
         )
     surgeon_user.is_active = False
     surgeon_user.save()
     with pytest.raises(TransitionRefused, match="active surgeon"):
         case_changes.consultation_route(
-            consultation=case, by=coordinator_user, surgeon=surgeon_user, note="", version=None
+            consultation=case,
+            by=coordinator_user,
+            surgeon=surgeon_user,
+            note="",
+            version=case.version,
         )
 
 
@@ -183,14 +187,14 @@ def test_a_duplicate_names_its_original(coordinator_user):
             by=coordinator_user,
             original_reference=case.reference,
             note="",
-            version=None,
+            version=case.version,
         )
     case = case_changes.consultation_mark_duplicate(
         consultation=case,
         by=coordinator_user,
         original_reference=original.reference,
         note="",
-        version=None,
+        version=case.version,
     )
     assert case.status == Status.DUPLICATE and case.duplicate_of == original
 

@@ -30,7 +30,7 @@ def test_the_journey_notifies_each_party_once_without_phi(
                 consultation=c,
                 by=coordinator_user,
                 question="A profile photo, please.",
-                version=None,
+                version=c.version,
             ),
             Event.MORE_INFO_REQUESTED,
             [PATIENT["email"]],
@@ -47,7 +47,11 @@ def test_the_journey_notifies_each_party_once_without_phi(
         ),
         (
             lambda c: case_changes.consultation_route(
-                consultation=c, by=coordinator_user, surgeon=surgeon_user, note="", version=None
+                consultation=c,
+                by=coordinator_user,
+                surgeon=surgeon_user,
+                note="",
+                version=c.version,
             ),
             Event.CASE_ROUTED,
             [surgeon_user.email],
@@ -58,7 +62,7 @@ def test_the_journey_notifies_each_party_once_without_phi(
                 by=surgeon_user,
                 recommendation="other",
                 assessment="Fine.",
-                version=None,
+                version=c.version,
             ),
             Event.REVIEW_RECORDED,
             [coordinator_user.email],
@@ -82,6 +86,10 @@ def test_a_refused_step_records_no_notification(coordinator_user, surgeon_user):
     case = ConsultationRequestFactory(status="closed", outcome="no_response")
     with pytest.raises(case_changes.TransitionRefused):
         case_changes.consultation_route(
-            consultation=case, by=coordinator_user, surgeon=surgeon_user, note="", version=None
+            consultation=case,
+            by=coordinator_user,
+            surgeon=surgeon_user,
+            note="",
+            version=case.version,
         )
     assert not Notification.objects.exists()
