@@ -118,15 +118,7 @@ class KeptPhotosMixin:
         new = []
         for name, angle in self.photo_fields.items():
             passed = cleaned.get(name) or getattr(self.fields[name], "accepted_despite_errors", [])
-            for accepted in passed:
-                new.append(
-                    AcceptedPhoto(
-                        upload=accepted.upload,
-                        facts=accepted.facts,
-                        angle=angle,
-                        name=truncatechars(accepted.upload.name or "photo", 60),
-                    )
-                )
+            new.extend(chosen_in(accepted, angle) for accepted in passed)
         return new
 
     def kept_staying(self) -> list[HeldUpload]:
@@ -156,6 +148,16 @@ class KeptPhotosMixin:
                 f"You have {total} photos here; the clinic takes at most {most}. Please remove "
                 f"{excess} (tick “Remove” next to a kept photo, or choose fewer other photos).",
             )
+
+
+def chosen_in(accepted: AcceptedPhoto, angle: str) -> AcceptedPhoto:
+    """An accepted photo with the angle it was chosen for and the name shown back."""
+    return AcceptedPhoto(
+        upload=accepted.upload,
+        facts=accepted.facts,
+        angle=angle,
+        name=truncatechars(accepted.upload.name or "photo", 60),
+    )
 
 
 def _photos_help_text(*, required: bool) -> str:

@@ -31,7 +31,7 @@ from uploads.templatetags.photo_sizes import photo_size
 from uploads.validation import ACCEPTED_FORMATS_TEXT
 from uploads.views import PRIVATE_HEADERS
 
-from .forms import SLOT_ANGLES, SlotPhotoField
+from .forms import SLOT_ANGLES, SlotPhotoField, chosen_in
 from .kept_photos import holder_of
 
 logger = logging.getLogger(__name__)
@@ -109,12 +109,7 @@ def photo_upload(request: HttpRequest) -> HttpResponse:
         return _refused("Please reload the page and choose the photo again.", status=400)
     key, slot = form.cleaned_data["submission_key"], form.cleaned_data["slot"]
     [accepted] = form.cleaned_data["photo"]
-    photo = AcceptedPhoto(
-        upload=accepted.upload,
-        facts=accepted.facts,
-        angle=slot,
-        name=(accepted.upload.name or "photo")[:100],
-    )
+    photo = chosen_in(accepted, slot)
     try:
         return _hold(request, key=key, photo=photo)
     except (*STORAGE_ERRORS, *CONNECTION_ERRORS) as error:

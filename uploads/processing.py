@@ -173,20 +173,12 @@ def preview_image(fileobj: IO[bytes], *, max_pixels: int) -> RenderedImage:
 
 
 def _preview(fileobj: IO[bytes], *, max_pixels: int) -> RenderedImage:
-    source = open_photo(fileobj, max_pixels=max_pixels)
-    with source:
-        source.draft("RGB", (PREVIEW_LONG_SIDE, PREVIEW_LONG_SIDE))
-        source.load()
-        icc_profile = source.info.get("icc_profile")
-        ImageOps.exif_transpose(source, in_place=True)
-        upright, icc_profile = _display_pixels(source, icc_profile)
-        try:
-            with _fit(upright, PREVIEW_LONG_SIDE) as small:
-                small.info = {}
-                return _encode(RenditionName.THUMBNAIL, small, icc_profile=icc_profile)
-        finally:
-            if upright is not source:
-                upright.close()
+    upright, _lossless, icc_profile = _decode_upright(
+        fileobj, max_pixels=max_pixels, draft_long_side=PREVIEW_LONG_SIDE
+    )
+    with upright, _fit(upright, PREVIEW_LONG_SIDE) as small:
+        small.info = {}
+        return _encode(RenditionName.THUMBNAIL, small, icc_profile=icc_profile)
 
 
 def measure_quality(display: Image.Image, *, short_side: int) -> PhotoQuality:
@@ -220,14 +212,20 @@ def measure_quality(display: Image.Image, *, short_side: int) -> PhotoQuality:
 
 
 def _decode_upright(
-    fileobj: IO[bytes], *, max_pixels: int
+    fileobj: IO[bytes], *, max_pixels: int, draft_long_side: int | None = None
 ) -> tuple[Image.Image, bool, bytes | None]:
     """The decoded pixels, upright and in a mode every later step takes; whether
-    the source was lossless; the ICC profile that describes those pixels, if any."""
+    the source was lossless; the ICC profile that describes those pixels, if any.
+
+    ``draft_long_side``: a JPEG may be decoded at a reduced scale no smaller
+    than this (a preview needs no more); other formats ignore it.
+    """
     # The declared size is checked against max_pixels before anything is decoded.
     source = open_photo(fileobj, max_pixels=max_pixels)
     try:
         lossless = _is_lossless(source, fileobj)
+        if draft_long_side:
+            source.draft("RGB", (draft_long_side, draft_long_side))
         source.load()
         icc_profile = source.info.get("icc_profile")
         # Orientation first: once the metadata is gone it cannot be applied.
