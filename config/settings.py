@@ -302,6 +302,39 @@ PORTAL_STAFF_WEBHOOK_TIMEOUT = env.int("PORTAL_STAFF_WEBHOOK_TIMEOUT", default=1
 EMAIL_BACKEND = env.str("PORTAL_EMAIL_BACKEND", default="") or EMAIL_CONFIG["EMAIL_BACKEND"]
 # SMTP must not hang a delivery longer than its lease.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Text messages to patients who chose them (notifications.transports.SmsTransport),
+# through Twilio's Messages API. "twilio" once an account is set; without one,
+# "console" with DEBUG (the demo prints each text, never the number) and "off"
+# otherwise: then no text is recorded and every patient gets email.
+PORTAL_SMS_ACCOUNT_SID = env.str("PORTAL_SMS_ACCOUNT_SID", default="")
+PORTAL_SMS_AUTH_TOKEN = env.str("PORTAL_SMS_AUTH_TOKEN", default="")
+PORTAL_SMS_FROM = env.str("PORTAL_SMS_FROM", default="")
+PORTAL_SMS_MESSAGING_SERVICE_SID = env.str("PORTAL_SMS_MESSAGING_SERVICE_SID", default="")
+PORTAL_SMS_API_URL = env.str("PORTAL_SMS_API_URL", default="https://api.twilio.com").rstrip("/")
+PORTAL_SMS_TIMEOUT = env.int("PORTAL_SMS_TIMEOUT", default=10)
+PORTAL_SMS_BACKEND = env.str(
+    "PORTAL_SMS_BACKEND",
+    default="twilio" if PORTAL_SMS_ACCOUNT_SID else "console" if DEBUG else "off",
+)
+# Patients who chose text messages get the email too, unless the clinic says not.
+PORTAL_EMAIL_PATIENTS_WHO_CHOSE_TEXT = env.bool(
+    "PORTAL_EMAIL_PATIENTS_WHO_CHOSE_TEXT", default=True
+)
+if PORTAL_SMS_BACKEND not in ("twilio", "console", "off"):
+    raise ImproperlyConfigured(
+        f"PORTAL_SMS_BACKEND={PORTAL_SMS_BACKEND!r}: choose twilio, console or off."
+    )
+if PORTAL_SMS_BACKEND == "twilio":
+    if not (PORTAL_SMS_ACCOUNT_SID and PORTAL_SMS_AUTH_TOKEN):
+        raise ImproperlyConfigured(
+            "Text messages through Twilio need PORTAL_SMS_ACCOUNT_SID and PORTAL_SMS_AUTH_TOKEN."
+        )
+    if not (PORTAL_SMS_FROM or PORTAL_SMS_MESSAGING_SERVICE_SID):
+        raise ImproperlyConfigured(
+            "Text messages need a sender: PORTAL_SMS_FROM or PORTAL_SMS_MESSAGING_SERVICE_SID."
+        )
+    if not PORTAL_SMS_API_URL.startswith(("https://", "http://")):
+        raise ImproperlyConfigured("PORTAL_SMS_API_URL must be an http(s) URL.")
 # Sends tried before a notification is marked failed (shown to staff).
 PORTAL_NOTIFY_MAX_ATTEMPTS = env.int("PORTAL_NOTIFY_MAX_ATTEMPTS", default=8)
 # Retry n waits base * 2**(n-1) seconds, at most PORTAL_NOTIFY_RETRY_MAX_SECONDS.
@@ -463,6 +496,7 @@ if not DEBUG:
             broker_url=CELERY_BROKER_URL,
             email_backend=EMAIL_BACKEND,
             site_url=PORTAL_SITE_URL,
+            sms_backend=PORTAL_SMS_BACKEND,
         ),
         PORTAL_ALLOW_UNSAFE,
     )

@@ -1,7 +1,8 @@
 """What a notification says, rendered from templates when it is sent.
 
-Templates live in ``templates/emails/<event>-subject.txt``, ``-body.txt`` and
-``-body.html``. Their context has the clinic's name, the request's reference
+Email templates live in ``templates/emails/<event>-subject.txt``, ``-body.txt``
+and ``-body.html``; text messages (patients' events only) in
+``templates/sms/<event>.txt``. Their context has the clinic's name, the request's reference
 and one absolute link; nothing the patient typed is ever given to them.
 """
 
@@ -63,3 +64,9 @@ def webhook_payload(notification: Notification) -> dict:
         # Slack, Mattermost and Teams-style incoming webhooks show "text".
         "text": f"{subject}: {context['link']}",
     }
+
+
+def sms_render(notification: Notification) -> str:
+    """One paragraph: template line breaks and indents would cost characters."""
+    text = render_to_string(f"sms/{notification.event}.txt", notification_context(notification))
+    return " ".join(text.split())

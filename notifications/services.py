@@ -243,7 +243,7 @@ def notification_deliver(*, notification_id: int) -> DeliveryResult:
         handed_over = True
 
     try:
-        transport_for(row.channel).send(row, hand_over)
+        provider_message_id = transport_for(row.channel).send(row, hand_over)
     except RecipientGone as gone:
         _finish(row, status=NotificationStatus.CANCELLED, last_error=str(gone)[:300])
         logger.info("notification cancelled id=%s ref=%s: %s", row.pk, ref, gone)
@@ -258,7 +258,13 @@ def notification_deliver(*, notification_id: int) -> DeliveryResult:
             # A backend we do not know failed after taking the message.
             return _maybe_sent(row, ref, f"{type(error).__name__} after hand-over")
         return _failed(row, ref, type(error).__name__, retryable=True)
-    _finish(row, status=NotificationStatus.SENT, sent_at=timezone.now(), last_error="")
+    _finish(
+        row,
+        status=NotificationStatus.SENT,
+        sent_at=timezone.now(),
+        last_error="",
+        provider_message_id=provider_message_id or "",
+    )
     logger.info("notification sent id=%s ref=%s event=%s", row.pk, ref, row.event)
     return DeliveryResult(status=NotificationStatus.SENT)
 
