@@ -6,8 +6,11 @@ from django.conf import settings
 from django.template.defaultfilters import truncatechars
 from django.utils import timezone
 from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from phonenumber_field.formfields import PhoneNumberField
+from phonenumber_field.phonenumber import PhoneNumber
+from phonenumbers import PhoneNumberType, number_type
 
 from uploads.models import HeldUpload, PhotoAngle
 from uploads.services import AcceptedPhoto
@@ -227,6 +230,39 @@ class MonthInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m")
 
 
+# Numbers a text message can reach, or may (judged from the number alone):
+# MOBILE; FIXED_LINE_OR_MOBILE, since the US, Canada and others number both
+# kinds alike; VOIP and PERSONAL_NUMBER (internet and follow-me numbers often
+# take texts); UNKNOWN, a range libphonenumber knows too little about, which
+# is no reason to turn a patient away. If one of these cannot take texts
+# after all, Twilio refuses it (21614) and staff see the text failed on the
+# case page. Landlines, toll-free, premium-rate, shared-cost, pager, UAN and
+# voicemail numbers cannot, so the patient is asked for another.
+TEXTABLE = {
+    PhoneNumberType.MOBILE,
+    PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    PhoneNumberType.VOIP,
+    PhoneNumberType.PERSONAL_NUMBER,
+    PhoneNumberType.UNKNOWN,
+}
+LANDLINE_FOR_TEXTS = _(
+    "This looks like a landline, which can't receive text messages. Enter a mobile "
+    "number, or choose email or a phone call."
+)
+NOT_TEXTABLE = _(
+    "This number can't receive text messages. Enter a mobile number, or choose email "
+    "or a phone call."
+)
+
+
+def text_message_problem(phone: PhoneNumber) -> str | None:
+    """Why texts cannot go to this (valid) number, or None if they can or may."""
+    kind = number_type(phone)
+    if kind in TEXTABLE:
+        return None
+    return LANDLINE_FOR_TEXTS if kind == PhoneNumberType.FIXED_LINE else NOT_TEXTABLE
+
+
 def _age_on(born: datetime.date, day: datetime.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
@@ -408,6 +444,12 @@ class ConsultationRequestForm(KeptPhotosMixin, forms.ModelForm):
                 )
             if when and when > today:
                 self.add_error(f"treatment_{kind}_date", "This date is in the future.")
+        phone = cleaned.get("phone")
+        if phone and cleaned.get("preferred_contact") == ContactMethod.SMS:
+            problem = text_message_problem(phone)
+            if problem:
+                # On the phone field, where the fix is; every answer stays as typed.
+                self.add_error("phone", problem)
         if cleaned.get("treatment_other") and not cleaned.get("treatment_other_description"):
             self.add_error("treatment_other_description", "Please tell us which other treatment.")
         self._clean_photo_total(

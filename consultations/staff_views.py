@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from notifications.selectors import notifications_failed_count
+from notifications.selectors import notifications_failed_count, patient_messages
 
 from . import case_changes
 from .access import (
@@ -170,6 +170,7 @@ def _render_case(request, consultation, *, bound=None, note_form=None, status=20
             "other_actions": action_forms[1:] if has_next_step else action_forms,
             "note_form": note_form or NoteForm(),
             "viewers": viewers_of(consultation),
+            "patient_messages": patient_messages(consultation),
             **case_detail_related(consultation),
         },
         status=status,

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from notifications.models import Notification
 from tests.browser import PHONE, Person, sign_in, wait_for_images
 from tests.factories import ConsultationRequestFactory
 from tests.images import image_bytes
@@ -111,11 +112,20 @@ def test_photos_chosen_for_comparison_keep_angle_order_whatever_order_they_were_
     assert angle_words(html) == ["Front", "Right profile", LATER]
 
 
-def test_the_case_page_takes_as_many_queries_for_six_photos_as_for_two(
+def test_the_case_page_takes_as_many_queries_for_six_photos_and_messages_as_for_two(
     client, coordinator_user, private_root
 ):
     few, _ = case_with_photos(["front", "added_later"])
     many, _ = case_with_photos(["added_later", "other", "front", "", "left_profile", "front"])
+    # And messages to the patient, listed on the page too.
+    for channel in ("email", "sms", "sms"):
+        Notification.objects.create(
+            consultation=many,
+            event="request_confirmation",
+            channel=channel,
+            recipient_kind="patient",
+            status="sent",
+        )
     signed_in(client, coordinator_user)
     # Each is counted on its first view: opening a case again reads a little differently.
     page(client, "staff:case_detail", ConsultationRequestFactory())
