@@ -6,8 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +13,7 @@ from consultations.status_links import status_token
 from notifications.models import Channel, Event, Notification, NotificationStatus, RecipientKind
 from tests.browser import PHONE, Person, sign_in
 from tests.factories import ConsultationRequestFactory
-from tests.staff import signed_in
+from tests.staff import case_page_queries, signed_in
 from tests.submission import MOBILE, PATIENT
 
 pytestmark = pytest.mark.django_db
@@ -135,14 +133,7 @@ def test_the_list_costs_one_query_however_many_messages(client, coordinator_user
     none = ConsultationRequestFactory()
     many = case_with_messages()
     signed_in(client, coordinator_user)
-    # Each is counted on its first view: opening a case again reads a little differently.
-    case_page(client, ConsultationRequestFactory())
-
-    counted = []
-    for case in (none, many):
-        with CaptureQueriesContext(connection) as queries:
-            case_page(client, case)
-        counted.append(len(queries))
+    counted = case_page_queries(client, [none, many])
 
     assert counted[0] == counted[1], counted
 

@@ -6,8 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from notifications.models import Notification
@@ -15,7 +13,7 @@ from tests.browser import PHONE, Person, sign_in, wait_for_images
 from tests.factories import ConsultationRequestFactory
 from tests.images import image_bytes
 from tests.photos import stored_photo
-from tests.staff import signed_in
+from tests.staff import case_page_queries, signed_in
 from uploads.services import photo_process
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "photo-angles"
@@ -127,14 +125,7 @@ def test_the_case_page_takes_as_many_queries_for_six_photos_and_messages_as_for_
             status="sent",
         )
     signed_in(client, coordinator_user)
-    # Each is counted on its first view: opening a case again reads a little differently.
-    page(client, "staff:case_detail", ConsultationRequestFactory())
-
-    counted = []
-    for case in (few, many):
-        with CaptureQueriesContext(connection) as queries:
-            page(client, "staff:case_detail", case)
-        counted.append(len(queries))
+    counted = case_page_queries(client, [few, many])
 
     assert counted[0] == counted[1], counted
 
