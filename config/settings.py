@@ -316,6 +316,9 @@ PORTAL_SMS_BACKEND = env.str(
     "PORTAL_SMS_BACKEND",
     default="twilio" if PORTAL_SMS_ACCOUNT_SID else "console" if DEBUG else "off",
 )
+# Twilio reports each text's delivery to PORTAL_SITE_URL/sms/status/<id>/,
+# signed with the auth token; the case page then says "Delivered" or "Not delivered".
+PORTAL_SMS_STATUS_CALLBACKS = env.bool("PORTAL_SMS_STATUS_CALLBACKS", default=True)
 # Patients who chose text messages get the email too, unless the clinic says not.
 PORTAL_EMAIL_PATIENTS_WHO_CHOSE_TEXT = env.bool(
     "PORTAL_EMAIL_PATIENTS_WHO_CHOSE_TEXT", default=True

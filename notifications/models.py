@@ -86,6 +86,10 @@ class Notification(models.Model):
     # The provider's id for the message (Twilio's "SM..." sid), to match its
     # delivery reports and to look it up in the provider's console. No content.
     provider_message_id = models.CharField(max_length=64, blank=True)
+    # What the provider last reported of the message (Twilio's status callback,
+    # notifications/delivery_reports.py): "sent", "delivered", "undelivered", "failed".
+    provider_status = models.CharField(max_length=20, blank=True)
+    provider_status_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

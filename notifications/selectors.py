@@ -29,6 +29,14 @@ OUTCOMES = {
     NotificationStatus.UNCERTAIN: ("uncertain", "Maybe sent"),
     NotificationStatus.CANCELLED: ("cancelled", "Not sent"),
 }
+# The provider's report, once there is one, says more than "sent" (or "maybe
+# sent": a report proves the provider took it).
+REPORTED = {
+    "delivered": ("delivered", "Delivered"),
+    "read": ("delivered", "Delivered"),
+    "undelivered": ("failed", "Not delivered"),
+    "failed": ("failed", "Not delivered"),
+}
 PATIENT_EVENTS = {
     Event.REQUEST_CONFIRMATION: "Request received",
     Event.MORE_INFO_REQUESTED: "More information needed",
@@ -46,6 +54,13 @@ class PatientMessage:
     outcome_label: str
 
 
+def _outcome(row: Notification) -> tuple[str, str]:
+    reported = row.status in (NotificationStatus.SENT, NotificationStatus.UNCERTAIN)
+    if reported and row.provider_status in REPORTED:
+        return REPORTED[row.provider_status]
+    return OUTCOMES[row.status]
+
+
 def patient_messages(consultation: ConsultationRequest) -> list[PatientMessage]:
     """Every message recorded for the case's patient, oldest first, in one query."""
     rows = consultation.notifications.filter(recipient_kind=RecipientKind.PATIENT).order_by(
@@ -53,7 +68,7 @@ def patient_messages(consultation: ConsultationRequest) -> list[PatientMessage]:
     )
     messages = []
     for row in rows:
-        outcome, label = OUTCOMES[row.status]
+        outcome, label = _outcome(row)
         messages.append(
             PatientMessage(
                 what=PATIENT_EVENTS.get(row.event, row.get_event_display()),

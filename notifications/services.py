@@ -197,8 +197,20 @@ def _claim(notification_id: int) -> Notification | None:
         row.attempts += 1
         row.claimed_until = now + datetime.timedelta(seconds=settings.PORTAL_NOTIFY_CLAIM_SECONDS)
         row.handed_over_at = None
+        # A new attempt is a new message at the provider: forget the last one's id and report.
+        row.provider_message_id = row.provider_status = ""
+        row.provider_status_at = None
         row.save(
-            update_fields=["status", "attempts", "claimed_until", "handed_over_at", "updated_at"]
+            update_fields=[
+                "status",
+                "attempts",
+                "claimed_until",
+                "handed_over_at",
+                "provider_message_id",
+                "provider_status",
+                "provider_status_at",
+                "updated_at",
+            ]
         )
     return row
 

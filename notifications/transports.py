@@ -31,6 +31,7 @@ from consultations.models import Status
 
 from . import twilio
 from .content import email_render, sms_render, webhook_payload
+from .links import sms_status_callback_url
 from .models import Channel, Notification, RecipientKind
 
 
@@ -199,7 +200,9 @@ class SmsTransport(Transport):
             _console_print(notification, body)
             return None
         try:
-            created = twilio.message_create(to=number, body=body)
+            created = twilio.message_create(
+                to=number, body=body, status_callback=_status_callback(notification)
+            )
         except twilio.Refused as refused:
             raise TransportError(
                 f"SMS HTTP {refused.status} Twilio error {refused.code}",
@@ -216,6 +219,12 @@ class SmsTransport(Transport):
                 f"SMS {type(error).__name__} after hand-over", uncertain=True
             ) from None
         return created.sid
+
+
+def _status_callback(notification: Notification) -> str:
+    if not settings.PORTAL_SMS_STATUS_CALLBACKS:
+        return ""
+    return sms_status_callback_url(notification.pk)
 
 
 def _worth_retrying(status: int) -> bool:

@@ -12,6 +12,8 @@ the phone number ("The 'To' number +1... is not a valid phone number").
 """
 
 import base64
+import hashlib
+import hmac
 import http.client
 import json
 import urllib.error
@@ -105,3 +107,22 @@ def _error_code(error: urllib.error.HTTPError) -> int | None:
         return None
     code = payload.get("code") if isinstance(payload, dict) else None
     return code if isinstance(code, int) else None
+
+
+# --- Status callbacks: Twilio signs each request it makes to the portal ----------
+
+
+def request_signature(url: str, params: list[tuple[str, str]], auth_token: str) -> str:
+    """``X-Twilio-Signature``: base64 of HMAC-SHA1, keyed with the auth token,
+    over the full URL followed by each POST parameter's name and value, sorted
+    by name (https://www.twilio.com/docs/usage/security#validating-requests)."""
+    signed = url + "".join(name + value for name, value in sorted(params))
+    digest = hmac.new(auth_token.encode(), signed.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+def signature_valid(url: str, params: list[tuple[str, str]], signature: str) -> bool:
+    token = settings.PORTAL_SMS_AUTH_TOKEN
+    if not (token and signature):
+        return False
+    return hmac.compare_digest(request_signature(url, params, token), signature)

@@ -179,11 +179,24 @@ def test_the_request_is_what_twilios_messages_api_expects(fake_twilio, caplog):
     assert request.headers["authorization"] == BASIC_AUTH
     assert request.headers["content-type"] == "application/x-www-form-urlencoded"
     body = sms_render(row)
-    assert request.fields == {"To": ["+447400123456"], "From": [SENDER], "Body": [body]}
+    assert request.fields == {
+        "To": ["+447400123456"],
+        "From": [SENDER],
+        "Body": [body],
+        # Where Twilio reports delivery (tests/test_sms_delivery_reports.py).
+        "StatusCallback": [f"http://portal.test/sms/status/{row.pk}/"],
+    }
     row.refresh_from_db()
     assert row.provider_message_id == fake_twilio.created[0]
     assert row.provider_message_id.startswith("SM")
     assert_no_phi(body, caplog.text, *(r.getMessage() for r in caplog.records))
+
+
+def test_without_status_callbacks_none_is_asked_for(fake_twilio, settings):
+    settings.PORTAL_SMS_STATUS_CALLBACKS = False
+    notification_deliver(notification_id=enqueue_text().pk)
+    (request,) = fake_twilio.received
+    assert sorted(request.fields) == ["Body", "From", "To"]
 
 
 def test_a_messaging_service_sends_instead_of_a_number(fake_twilio, settings):

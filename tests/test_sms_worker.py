@@ -60,7 +60,8 @@ def test_a_patient_who_chose_texts_gets_a_text_with_reference_and_link_and_the_e
     (request,) = fake_twilio.received
     assert (request.path, request.headers["authorization"]) == (MESSAGES_PATH, BASIC_AUTH)
     assert request.headers["content-type"] == "application/x-www-form-urlencoded"
-    assert sorted(request.fields) == ["Body", "From", "To"]
+    assert sorted(request.fields) == ["Body", "From", "StatusCallback", "To"]
+    assert request.fields["StatusCallback"] == [f"http://portal.test/sms/status/{sms.pk}/"]
     assert (request.fields["To"], request.fields["From"]) == (["+447400123456"], [SENDER])
     (body,) = request.fields["Body"]
     assert consultation.reference in body
