@@ -1,5 +1,7 @@
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.conf import settings
@@ -25,6 +27,9 @@ from uploads.validation import (
 from .models import ConcernArea, ConsultationRequest, ContactMethod, TreatmentKind
 from .submission import TreatmentEntry
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -37,7 +42,7 @@ class MultiplePhotoField(forms.FileField):
     once, so that a patient choosing eight photos learns about each one.
     """
 
-    widget = MultipleFileInput
+    widget: type[forms.FileInput] = MultipleFileInput
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -91,7 +96,7 @@ SLOTS = [
 ]
 
 
-class KeptPhotosMixin:
+class KeptPhotosMixin(forms.BaseForm):
     """Photos chosen in several fields, and photos kept from an earlier post of the form.
 
     ``kept`` are the HeldUploads this browser holds for the form's submission
@@ -102,8 +107,9 @@ class KeptPhotosMixin:
 
     photo_fields: dict[str, str] = {}
     REMOVE = "remove_kept"
+    _new_photos: list[AcceptedPhoto]
 
-    def __init__(self, *args, kept: list[HeldUpload] = (), **kwargs):
+    def __init__(self, *args, kept: Sequence[HeldUpload] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.kept = list(kept)
 
@@ -118,7 +124,7 @@ class KeptPhotosMixin:
         if hasattr(self, "_new_photos"):
             return self._new_photos
         cleaned = getattr(self, "cleaned_data", {})
-        new = []
+        new: list[AcceptedPhoto] = []
         for name, angle in self.photo_fields.items():
             passed = cleaned.get(name) or getattr(self.fields[name], "accepted_despite_errors", [])
             new.extend(chosen_in(accepted, angle) for accepted in passed)
@@ -255,7 +261,7 @@ NOT_TEXTABLE = _(
 )
 
 
-def text_message_problem(phone: PhoneNumber) -> str | None:
+def text_message_problem(phone: PhoneNumber) -> "StrOrPromise | None":
     """Why texts cannot go to this (valid) number, or None if they can or may."""
     kind = number_type(phone)
     if kind in TEXTABLE:
@@ -362,7 +368,9 @@ class ConsultationRequestForm(KeptPhotosMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["preferred_contact"].choices = ContactMethod.choices
+        preferred_contact = self.fields["preferred_contact"]
+        assert isinstance(preferred_contact, forms.ChoiceField)
+        preferred_contact.choices = ContactMethod.choices
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
@@ -433,7 +441,8 @@ class ConsultationRequestForm(KeptPhotosMixin, forms.ModelForm):
         return born
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         today = timezone.localdate()
         for kind, label in TreatmentKind.choices:
             ticked = cleaned.get(f"treatment_{kind}")
@@ -499,7 +508,8 @@ class PatientReplyForm(KeptPhotosMixin, forms.Form):
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         has_photos = self.kept_staying() or cleaned.get("photos")
         if not cleaned.get("answer") and not has_photos and not self.errors:
             raise forms.ValidationError("Please write an answer or add at least one photo.")

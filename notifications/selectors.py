@@ -21,7 +21,7 @@ def notifications_failed_count() -> int:
 
 # What staff read for each row's status: whether it reached the provider, not
 # the delivery plumbing (a row being sent still counts as pending).
-OUTCOMES = {
+OUTCOMES: dict[str, tuple[str, str]] = {
     NotificationStatus.PENDING: ("pending", "Pending"),
     NotificationStatus.SENDING: ("pending", "Pending"),
     NotificationStatus.SENT: ("sent", "Sent"),
@@ -37,7 +37,7 @@ REPORTED = {
     "undelivered": ("failed", "Not delivered"),
     "failed": ("failed", "Not delivered"),
 }
-PATIENT_EVENTS = {
+PATIENT_EVENTS: dict[str, str] = {
     Event.REQUEST_CONFIRMATION: "Request received",
     Event.MORE_INFO_REQUESTED: "More information needed",
 }
