@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from consultations.status_links import status_token
 from notifications.models import Channel, Event, Notification, NotificationStatus, RecipientKind
-from tests.browser import PHONE, Person, sign_in
+from tests.browser import PHONE, Person, assert_accessible, sign_in
 from tests.factories import ConsultationRequestFactory
 from tests.staff import case_page_queries, signed_in
 from tests.submission import MOBILE, PATIENT
@@ -58,11 +58,13 @@ def case_with_messages():
         0,
         sent_at=sent,
         provider_message_id=SID,
+        provider_status="delivered",
     )
     message(case, more, Channel.EMAIL, NotificationStatus.PENDING, 60)
     message(case, more, Channel.SMS, NotificationStatus.FAILED, 61, last_error="SMS HTTP 400")
     message(case, more, Channel.SMS, NotificationStatus.UNCERTAIN, 62)
     message(case, more, Channel.SMS, NotificationStatus.CANCELLED, 63)
+    message(case, more, Channel.SMS, NotificationStatus.SENT, 64, provider_status="undelivered")
     # To staff: not the patient's, not listed.
     Notification.objects.create(
         consultation=case,
@@ -103,11 +105,12 @@ def test_the_case_page_lists_each_message_to_the_patient_with_channel_time_and_o
 
     assert rows_of(block) == [
         "30 Nov 2026 09:16 Request received · Email Sent",
-        "30 Nov 2026 09:16 Request received · Text message Sent",
+        "30 Nov 2026 09:16 Request received · Text message Delivered",
         "30 Nov 2026 10:15 More information needed · Email Pending",
         "30 Nov 2026 10:16 More information needed · Text message Failed",
         "30 Nov 2026 10:17 More information needed · Text message Maybe sent",
         "30 Nov 2026 10:18 More information needed · Text message Not sent",
+        "30 Nov 2026 10:19 More information needed · Text message Not delivered",
     ]
     # Never the content, the address or number, the link or the provider's id.
     for secret in [
@@ -146,19 +149,23 @@ def test_the_list_costs_one_query_however_many_messages(client, coordinator_user
 @pytest.mark.parametrize(
     "device", [PHONE, {"viewport": {"width": 1280, "height": 900}}], ids=["390", "1280"]
 )
-def test_the_messages_on_the_case_page_in_chromium(portal, chromium, coordinator_user, device):
+def test_the_messages_on_the_case_page_in_chromium(
+    portal, chromium, axe_script, coordinator_user, device
+):
     case = case_with_messages()
-    person = Person(chromium, portal.url, "case-messages", device)
+    # bypass_csp: the pages allow no inline script, and axe is injected as one.
+    person = Person(chromium, portal.url, "case-messages", device, bypass_csp=True)
     try:
         sign_in(person, coordinator_user.username)
         person.page.goto(reverse("staff:case_detail", args=[case.reference]))
         block = person.page.locator("#messages-h").locator("..")
         block.scroll_into_view_if_needed()
-        assert block.locator("li").count() == 6
+        assert block.locator("li").count() == 7
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         width = device["viewport"]["width"]
         block.screenshot(path=ARTIFACTS / f"messages-{width}.png")
         person.page.screenshot(path=ARTIFACTS / f"case-{width}.png", full_page=True)
+        assert_accessible(person.page, axe_script)
         person.check()
     finally:
         person.close()
