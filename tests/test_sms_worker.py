@@ -108,3 +108,32 @@ def test_a_hang_after_the_request_went_is_maybe_sent_and_never_sent_again(
     time.sleep(2)
     assert len(fake_twilio.received) == 1
     assert settled(row, NotificationStatus.UNCERTAIN)
+
+
+def test_a_patient_who_chose_email_gets_no_text(fake_twilio, celery_worker, client):
+    coordinator("cora")
+    response = submit(client, [jpeg_upload()], preferred_contact="email", phone=MOBILE)
+    assert response.status_code == 302
+
+    wait_for(lambda: len(mail_files_messages(celery_worker.mail_dir)) >= 2, what="2 emails")
+    time.sleep(1.5)  # a text would have gone by now
+    assert fake_twilio.received == []
+    assert not Notification.objects.filter(channel=Channel.SMS).exists()
+
+
+def test_with_the_email_turned_off_the_patient_gets_only_the_text(
+    fake_twilio, settings, celery_worker, client
+):
+    # Decided where the rows are recorded: the web request, in this process.
+    settings.PORTAL_EMAIL_PATIENTS_WHO_CHOSE_TEXT = False
+    coordinator("cora")
+    response = submit(client, [jpeg_upload()], preferred_contact="sms", phone=MOBILE)
+    assert response.status_code == 302
+
+    wait_for(lambda: fake_twilio.received, what="the text")
+    wait_for(lambda: mail_files_messages(celery_worker.mail_dir), what="the staff email")
+    time.sleep(1.5)  # nothing more should follow
+    assert [str(m["To"]) for m in mail_files_messages(celery_worker.mail_dir)] == [
+        "cora@clinic.example"
+    ]
+    assert len(fake_twilio.received) == 1
