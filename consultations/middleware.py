@@ -51,4 +51,6 @@ class StaffInEnglishMiddleware:
         if request.path_info.startswith(STAFF_PATH_PREFIXES):
             translation.activate(settings.LANGUAGE_CODE)
             request.LANGUAGE_CODE = settings.LANGUAGE_CODE
+            # base.html shows no language switch (the staff 404 page too).
+            request.staff_page = True
         return self.get_response(request)
