@@ -452,11 +452,15 @@ def test_staff_pages_and_the_admin_stay_english_for_a_spanish_browser(client):
     assert '<html lang="en">' in sign_in_page.content.decode()
     assert 'class="language-switch"' not in sign_in_page.content.decode()
 
-    ConsultationRequestFactory(language="es")
+    case = ConsultationRequestFactory(language="es")
     staff = signed_in(client.__class__(), coordinator())
     queue = staff.get(reverse("staff:queue"), **SPANISH).content.decode()
     assert '<html lang="en">' in queue and "Queue" in queue
     assert "Recibida" not in queue and "Enviada" not in queue
+    # The case page tells the coordinator which language to write questions in.
+    page = staff.get(reverse("staff:case_detail", args=[case.reference]), **SPANISH)
+    assert '<html lang="en">' in page.content.decode()
+    assert '<span lang="es">Español</span>' in page.content.decode()
 
     admin = signed_in(client.__class__(), administrator())
     index = admin.get("/admin/", **SPANISH).content.decode()
