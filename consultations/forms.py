@@ -1,11 +1,13 @@
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import truncatechars
 from django.utils import timezone
-from django.utils.functional import lazy
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -36,7 +38,7 @@ class MultiplePhotoField(forms.FileField):
     once, so that a patient choosing eight photos learns about each one.
     """
 
-    widget = MultipleFileInput
+    widget: type[forms.FileInput] = MultipleFileInput
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -76,8 +78,9 @@ class SlotPhotoField(MultiplePhotoField):
 @dataclass(frozen=True)
 class Slot:
     angle: str
-    label: str
-    advice: str
+    # Lazy translations: read in the language of the page.
+    label: str | Promise
+    advice: str | Promise
 
 
 # The guided angles, in the order of the page and of the staff pages.
@@ -110,7 +113,7 @@ SLOTS = [
 ]
 
 
-class KeptPhotosMixin:
+class KeptPhotosMixin(forms.BaseForm):
     """Photos chosen in several fields, and photos kept from an earlier post of the form.
 
     ``kept`` are the HeldUploads this browser holds for the form's submission
@@ -121,8 +124,9 @@ class KeptPhotosMixin:
 
     photo_fields: dict[str, str] = {}
     REMOVE = "remove_kept"
+    _new_photos: list[AcceptedPhoto]
 
-    def __init__(self, *args, kept: list[HeldUpload] = (), **kwargs):
+    def __init__(self, *args, kept: Sequence[HeldUpload] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.kept = list(kept)
 
@@ -137,7 +141,7 @@ class KeptPhotosMixin:
         if hasattr(self, "_new_photos"):
             return self._new_photos
         cleaned = getattr(self, "cleaned_data", {})
-        new = []
+        new: list[AcceptedPhoto] = []
         for name, angle in self.photo_fields.items():
             passed = cleaned.get(name) or getattr(self.fields[name], "accepted_despite_errors", [])
             new.extend(chosen_in(accepted, angle) for accepted in passed)
@@ -294,7 +298,8 @@ class ConsultationRequestForm(KeptPhotosMixin, forms.ModelForm):
         },
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
-    country = CountryField(blank_label=_("Choose your country")).formfield(
+    # cast: the stubs want a str; a lazy one keeps the label in the page's language.
+    country = CountryField(blank_label=cast(str, _("Choose your country"))).formfield(
         label=_("Country where you live"),
         help_text=_("Virtual care depends on where you are licensed to be seen."),
     )
@@ -372,7 +377,9 @@ class ConsultationRequestForm(KeptPhotosMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["preferred_contact"].choices = ContactMethod.choices
+        preferred_contact = self.fields["preferred_contact"]
+        assert isinstance(preferred_contact, forms.ChoiceField)
+        preferred_contact.choices = ContactMethod.choices
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
@@ -446,7 +453,8 @@ class ConsultationRequestForm(KeptPhotosMixin, forms.ModelForm):
         return born
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         today = timezone.localdate()
         for kind, label in TreatmentKind.choices:
             ticked = cleaned.get(f"treatment_{kind}")
@@ -510,7 +518,8 @@ class PatientReplyForm(KeptPhotosMixin, forms.Form):
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         has_photos = self.kept_staying() or cleaned.get("photos")
         if not cleaned.get("answer") and not has_photos and not self.errors:
             raise forms.ValidationError(

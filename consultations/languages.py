@@ -8,9 +8,13 @@ device, and every message to the patient is rendered in it
 (consultations.middleware.StaffInEnglishMiddleware).
 """
 
+from typing import Literal, cast
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+
+SameSite = Literal["Lax", "Strict", "None", False] | None
 
 
 def patient_language() -> str:
@@ -35,6 +39,6 @@ def remember_choice(response: HttpResponse, language: str) -> HttpResponse:
             domain=settings.LANGUAGE_COOKIE_DOMAIN,
             secure=settings.LANGUAGE_COOKIE_SECURE,
             httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            samesite=cast(SameSite, settings.LANGUAGE_COOKIE_SAMESITE),
         )
     return response

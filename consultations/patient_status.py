@@ -8,6 +8,7 @@ are lazy: they are read in the language of the page that shows them.
 from dataclasses import dataclass
 
 from django.db.models import Count, Min, Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .models import ConsultationRequest, Outcome, Status
@@ -15,10 +16,11 @@ from .models import ConsultationRequest, Outcome, Status
 
 @dataclass(frozen=True)
 class PatientStatus:
-    headline: str
-    explanation: str
+    # Lazy translations (Promise): read in the language of the page showing them.
+    headline: str | Promise
+    explanation: str | Promise
     # What is still to come, in order; empty once nothing more will happen.
-    next_steps: tuple[str, ...] = ()
+    next_steps: tuple[str | Promise, ...] = ()
 
 
 _CONTACT_YOU = _(
@@ -88,7 +90,8 @@ PATIENT_STATUSES = {
     ),
 }
 
-CLOSED_OUTCOMES = {
+# Keyed by the stored outcome (a str; Outcome members are equal to theirs).
+CLOSED_OUTCOMES: dict[str, PatientStatus] = {
     Outcome.CONSULTATION_BOOKED: PatientStatus(
         _("Closed: your consultation is booked"),
         _(

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -121,7 +122,7 @@ class PhotoUploadForm(forms.Form):
     photo = SlotPhotoField(label=_("Photo"))
 
 
-def _refused(message: str, *, status: int, retry: bool = False) -> JsonResponse:
+def _refused(message: str | Promise, *, status: int, retry: bool = False) -> JsonResponse:
     response = JsonResponse({"error": str(message), "retry": retry}, status=status)
     response["Cache-Control"] = "no-store"
     return response
@@ -164,7 +165,7 @@ def photo_upload(request: HttpRequest) -> HttpResponse:
     form = PhotoUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         if "photo" in form.errors:
-            return _refused(" ".join(form.errors["photo"]), status=400)
+            return _refused(" ".join(str(message) for message in form.errors["photo"]), status=400)
         # Only a page that was tampered with, or a very old one, gets here.
         return _refused(gettext("Please reload the page and choose the photo again."), status=400)
     key, slot = form.cleaned_data["submission_key"], form.cleaned_data["slot"]
