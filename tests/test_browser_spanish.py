@@ -165,10 +165,22 @@ def test_the_switch_on_the_form_turns_it_to_english_and_back(people):
     patient = people("patient-es-switch", PHONE, "es-ES")
     page = patient.page
     page.goto("/")
+    # Answers typed before switching come back (this tab only; never photos).
+    page.get_by_label("Nombre", exact=True).fill(PATIENT["first_name"])
+    page.get_by_label("Mensaje de texto").check()
+    page.get_by_label("¿Qué ha notado y desde cuándo?").fill(PATIENT["symptoms"])
     page.get_by_role("button", name="English").click()
     page.get_by_role("heading", name="Request a virtual consultation").wait_for()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("button", name="English").get_attribute("aria-pressed") == "true"
+    assert page.get_by_label("First name").input_value() == PATIENT["first_name"]
+    assert page.get_by_label("Text message").is_checked()
+    assert (
+        page.get_by_label("What have you noticed, and since when?").input_value()
+        == PATIENT["symptoms"]
+    )
+    # Put back once: nothing stays in the tab's storage.
+    assert page.evaluate("window.sessionStorage.length") == 0
     patient.step("01-form-switched-to-english")
     page.get_by_role("button", name="Español").click()
     page.get_by_role("heading", name="Solicite una consulta virtual").wait_for()
