@@ -14,6 +14,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from .models import ConsultationRequest
+
 SameSite = Literal["Lax", "Strict", "None", False] | None
 
 
@@ -22,7 +24,7 @@ def patient_language() -> str:
     return translation.get_supported_language_variant(translation.get_language())
 
 
-def activate_for(request: HttpRequest, consultation) -> None:
+def activate_for(request: HttpRequest, consultation: ConsultationRequest) -> None:
     """Show this request's pages in the language stored with it."""
     translation.activate(consultation.language)
     request.LANGUAGE_CODE = consultation.language

@@ -36,8 +36,8 @@ class RequestSizeLimitMiddleware:
 
 
 # Staff work in English: their pages, the admin and the staff sign-in are not
-# translated for the browser's language (their templates are marked, so a
-# clinic that wants them in Spanish needs only a setting here).
+# translated for the browser's language (Django's admin and allauth have
+# Spanish of their own, which would otherwise mix with the portal's English).
 STAFF_PATH_PREFIXES = ("/staff/", "/admin/")
 
 
