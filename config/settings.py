@@ -60,6 +60,11 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the size limit, so that its "too large" page is in the patient's
+    # language too; the language comes from a cookie, not the session.
+    "django.middleware.locale.LocaleMiddleware",
+    # Staff pages and the admin are in English whatever the browser prefers.
+    "consultations.middleware.StaffInEnglishMiddleware",
     "consultations.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -137,7 +142,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "staff_auth.validators.VarietyValidator"},
 ]
 
+# The patient's pages and messages are in English or Spanish: the browser's
+# Accept-Language, or the switch on every patient page (a cookie), and for a
+# sent request the language it was sent in (ConsultationRequest.language).
+# Catalogues: locale/<lang>/LC_MESSAGES/django.po, compiled by scripts/_uv.sh.
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# A year: the patient's choice is not personal data, and outlives the session.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.str("PORTAL_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -462,6 +477,7 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # `__Host-` cookies are refused by browsers unless Secure, without Domain and
 # on Path=/ (Django's defaults): no subdomain can set or shadow them.
 PORTAL_HOST_PREFIX_COOKIES = env.bool("PORTAL_HOST_PREFIX_COOKIES", default=SESSION_COOKIE_SECURE)
@@ -472,6 +488,7 @@ if PORTAL_HOST_PREFIX_COOKIES:
         )
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+    LANGUAGE_COOKIE_NAME = "__Host-language"
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
 # Probes reach the processes over plain HTTP from inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^health/"]

@@ -41,12 +41,13 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from common.publish import task_publish
 from consultations.access import StaffRole, users_with_role
 from consultations.models import ConsultationRequest
 
+from .content import notification_language
 from .models import Channel, Notification, NotificationStatus, RecipientKind
 from .transports import RecipientGone, TransportError, transport_for
 
@@ -255,7 +256,10 @@ def notification_deliver(*, notification_id: int) -> DeliveryResult:
         handed_over = True
 
     try:
-        provider_message_id = transport_for(row.channel).send(row, hand_over)
+        # Every channel renders inside this: the patient's messages in the
+        # language of their request, whichever language this worker was in.
+        with translation.override(notification_language(row)):
+            provider_message_id = transport_for(row.channel).send(row, hand_over)
     except RecipientGone as gone:
         _finish(row, status=NotificationStatus.CANCELLED, last_error=str(gone)[:300])
         logger.info("notification cancelled id=%s ref=%s: %s", row.pk, ref, gone)
