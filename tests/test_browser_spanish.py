@@ -19,7 +19,7 @@ from tests.browser import PHONE, Person, assert_accessible, link_in
 from tests.factories import ConsultationRequestFactory
 from tests.images import FIXTURES
 from tests.notify_support import assert_no_phi, mail_files_messages, message_texts, wait_for
-from tests.submission import PATIENT
+from tests.submission import MOBILE, PATIENT
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -46,7 +46,7 @@ def fill_form_in_spanish(page) -> None:
     page.get_by_label("Nombre", exact=True).fill(PATIENT["first_name"])
     page.get_by_label("Apellidos").fill(PATIENT["last_name"])
     page.get_by_label("Dirección de correo electrónico").fill(PATIENT["email"])
-    page.get_by_label("Número de teléfono").fill(PATIENT["phone"])
+    page.get_by_label("Número de teléfono").fill(MOBILE)
     page.get_by_label("Mensaje de texto").check()
     page.get_by_label("Fecha de nacimiento").fill("1990-02-14")
     page.get_by_label("País donde vive").select_option("MX")
