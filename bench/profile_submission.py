@@ -151,7 +151,8 @@ class Visitor:
         self.times, self.profiles, self.profile_kind = times, profiles, profile_kind
 
     def timed(self, kind: str, call):
-        profiler = cProfile.Profile() if kind == self.profile_kind else None
+        # CPU time, not wall time: waits on the database and other load do not count.
+        profiler = cProfile.Profile(time.process_time) if kind == self.profile_kind else None
         start = time.process_time()
         if profiler:
             profiler.enable()

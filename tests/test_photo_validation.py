@@ -26,7 +26,6 @@ def check(content: bytes, name: str = "photo.jpg", max_pixels: int = LIMIT):
 def test_it_accepts_common_photo_formats(fmt, content_type):
     facts = check(image_bytes(fmt, (320, 200)))
     assert (facts.content_type, facts.width, facts.height) == (content_type, 320, 200)
-    assert len(facts.sha256) == 64
 
 
 def test_it_accepts_an_iphone_heic():

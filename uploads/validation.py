@@ -9,7 +9,6 @@ Whatever a decoder raises on bytes it cannot read becomes a refusal naming
 the file, never an error page.
 """
 
-import hashlib
 import logging
 import struct
 import threading
@@ -104,7 +103,6 @@ class PhotoFacts:
     width: int
     height: int
     size: int
-    sha256: str
 
 
 def inspect_photo(fileobj: IO[bytes], *, name: str, max_pixels: int) -> PhotoFacts:
@@ -149,7 +147,6 @@ def inspect_photo(fileobj: IO[bytes], *, name: str, max_pixels: int) -> PhotoFac
         width=width,
         height=height,
         size=_size(fileobj),
-        sha256=_sha256(fileobj),
     )
 
 
@@ -234,12 +231,3 @@ def _size(fileobj: IO[bytes]) -> int:
     size = fileobj.tell()
     fileobj.seek(0)
     return size
-
-
-def _sha256(fileobj: IO[bytes]) -> str:
-    digest = hashlib.sha256()
-    fileobj.seek(0)
-    for chunk in iter(lambda: fileobj.read(1024 * 1024), b""):
-        digest.update(chunk)
-    fileobj.seek(0)
-    return digest.hexdigest()
