@@ -30,6 +30,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "ven
 import loadform  # noqa: E402 (the copied harness, found through the path above)
 
 UPLOAD_PATH = "/request/photos/"
+PHOTO_DIR = "/tmp/perf/photos"  # noqa: S108 (the perf harness's folder)
 
 
 class WidgetSubmitter(loadform.Submitter):

@@ -136,6 +136,7 @@ def multipart(fields: dict) -> tuple[bytes, str]:
 
 
 CLIENT = None
+QUERIES: dict[str, list[str]] = {}
 
 
 class Visitor:
@@ -151,14 +152,19 @@ class Visitor:
         self.times, self.profiles, self.profile_kind = times, profiles, profile_kind
 
     def timed(self, kind: str, call):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
         # CPU time, not wall time: waits on the database and other load do not count.
         profiler = cProfile.Profile(time.process_time) if kind == self.profile_kind else None
         start = time.process_time()
         if profiler:
             profiler.enable()
-        response = call()
+        with CaptureQueriesContext(connection) as queries:
+            response = call()
         if profiler:
             profiler.disable()
+        QUERIES[kind] = [q["sql"] for q in queries.captured_queries]
         self.times.setdefault(kind, []).append((time.process_time() - start) * 1e3)
         if profiler:
             self.profiles.setdefault(kind, []).append(profiler)
@@ -215,6 +221,7 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=1)
     parser.add_argument("--profile", choices=["get", "post", "status", "upload", "send"])
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--queries", action="store_true", help="print the SQL of each kind")
     parser.add_argument("--sort", default="cumulative")
     args = parser.parse_args()
 
@@ -247,15 +254,24 @@ def main() -> None:
         submit_background(Visitor(times, profiles, args.profile), n, images)
 
     print(f"CPU ms per request, median of {args.rounds} ({args.photos} photo(s) per submission)")
-    print("| request | median | min | max |\n| --- | ---: | ---: | ---: |")
+    print("| request | median | min | max | queries |\n| --- | ---: | ---: | ---: | ---: |")
     for kind in ("get", "post", "status", "upload", "send"):
         xs = times[kind]
-        print(f"| {kind} | {statistics.median(xs):.1f} | {min(xs):.1f} | {max(xs):.1f} |")
+        print(
+            f"| {kind} | {statistics.median(xs):.1f} | {min(xs):.1f} | {max(xs):.1f} "
+            f"| {len(QUERIES[kind])} |"
+        )
     med = {k: statistics.median(v) for k, v in times.items()}
     plain = med["get"] + med["post"] + med["status"]
     background = med["get"] + args.photos * med["upload"] + med["send"] + med["status"]
     print(f"\nwhole submission, no JavaScript (get+post+status): {plain:.1f} ms")
     print(f"whole submission, background uploads (get+uploads+send+status): {background:.1f} ms")
+
+    if args.queries:
+        for kind, sql in QUERIES.items():
+            print(f"\n--- queries of one {kind} ---")
+            for statement in sql:
+                print(" ", statement[:160])
 
     for kind, runs in profiles.items():
         stats = pstats.Stats(runs[0])
