@@ -16,17 +16,7 @@ import time
 
 import loadform_widget
 from loadform_widget import WidgetSubmitter, loadform
-
-TREATMENTS = [
-    "laser_resurfacing",
-    "carbon_peel",
-    "ipl",
-    "radiofrequency",
-    "coolsculpting",
-    "fillers",
-    "surgery",
-    "other",
-]
+from profile_submission import TREATMENTS
 
 
 def main() -> None:
