@@ -18,22 +18,28 @@ of a signed-in user is recorded too (outcome "denied") and logged with ids.
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import wraps
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Count, Max, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.views.decorators.cache import never_cache
 
+from common.authenticated import AuthenticatedHttpRequest, is_signed_in
 from common.network import client_address
 
 from .models import AccessOutcome, AccessRecord, ConsultationRequest
 from .workflow import Role
+
+if TYPE_CHECKING:
+    from uploads.models import Photo
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +135,7 @@ class _Look:
     """What one request opened through the rule; ``phi_view`` records it once."""
 
     case: ConsultationRequest | None = None
-    photo: object = None
+    photo: "Photo | None" = None
     rendition: str = ""
     listed: list[str] = field(default_factory=list)
     is_list: bool = False
@@ -137,14 +143,21 @@ class _Look:
     denied_photo: uuid.UUID | None = None
 
 
-def _look(request: HttpRequest) -> _Look:
+class StaffRequest(AuthenticatedHttpRequest):
+    """The request a ``phi_view`` hands its view: a signed-in user with a case role."""
+
+    role: Role
+    _access_look: _Look
+
+
+def _look(request: StaffRequest) -> _Look:
     look = getattr(request, "_access_look", None)
     if look is None:
         raise ImproperlyConfigured("Patient information is opened only inside a phi_view.")
     return look
 
 
-def case_for(request: HttpRequest, reference: str) -> ConsultationRequest:
+def case_for(request: StaffRequest, reference: str) -> ConsultationRequest:
     """The case if this user may see it; otherwise 404, whether or not it exists."""
     look = _look(request)
     consultation = consultations_visible_to(request.user).filter(reference=reference).first()
@@ -155,7 +168,7 @@ def case_for(request: HttpRequest, reference: str) -> ConsultationRequest:
     return consultation
 
 
-def photo_for(request: HttpRequest, photo_id: uuid.UUID, rendition: str = ""):
+def photo_for(request: StaffRequest, photo_id: uuid.UUID, rendition: str = "") -> "Photo":
     """The photo if this user may see it; the same 404 for missing and forbidden."""
     from uploads.models import Photo
 
@@ -169,7 +182,7 @@ def photo_for(request: HttpRequest, photo_id: uuid.UUID, rendition: str = ""):
     return photo
 
 
-def cases_listed(request: HttpRequest, cases) -> None:
+def cases_listed(request: StaffRequest, cases) -> None:
     """A list page shows these cases (names, statuses): one record lists their references."""
     look = _look(request)
     look.is_list = True
@@ -181,7 +194,9 @@ def _view_name(request: HttpRequest) -> str:
     return (match.view_name if match else "")[:80]
 
 
-def record(request: HttpRequest, *, outcome: str, status_code: int, look: _Look | None = None):
+def record(
+    request: AuthenticatedHttpRequest, *, outcome: str, status_code: int, look: _Look | None = None
+) -> None:
     """Write one access record for this request (the only writer of the access log)."""
     look = look or _Look()
     case = look.case
@@ -209,12 +224,22 @@ def record(request: HttpRequest, *, outcome: str, status_code: int, look: _Look 
     )
 
 
-def record_denial(request: HttpRequest, *, status_code: int, look: _Look | None = None) -> None:
+def record_denial(
+    request: AuthenticatedHttpRequest, *, status_code: int, look: _Look | None = None
+) -> None:
     """A signed-in user was refused: a log line with ids, and a 'denied' access record."""
     record(request, outcome=AccessOutcome.DENIED, status_code=status_code, look=look)
 
 
-def phi_view(*roles: Role):
+_P = ParamSpec("_P")
+
+
+def phi_view(
+    *roles: Role,
+) -> Callable[
+    [Callable[Concatenate[StaffRequest, _P], HttpResponseBase]],
+    Callable[Concatenate[HttpRequest, _P], HttpResponseBase],
+]:
     """Staff with one of ``roles`` only; every response is recorded, once.
 
     Anonymous visitors are sent to sign in. A signed-in user is refused a case
@@ -222,11 +247,13 @@ def phi_view(*roles: Role):
     of another role (a surgeon on the queue) with 403; both are recorded as denials.
     """
 
-    def decorator(view):
+    def decorator(
+        view: Callable[Concatenate[StaffRequest, _P], HttpResponseBase],
+    ) -> Callable[Concatenate[HttpRequest, _P], HttpResponseBase]:
         @wraps(view)
         @never_cache
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
+        def wrapper(request: HttpRequest, *args: _P.args, **kwargs: _P.kwargs) -> HttpResponseBase:
+            if not is_signed_in(request):
                 return redirect_to_login(request.get_full_path())
             role = case_role(request.user)
             if role not in roles:
@@ -235,10 +262,12 @@ def phi_view(*roles: Role):
                 refused = 404 if kwargs else 403
                 record_denial(request, status_code=refused)
                 raise Http404("No such case.") if kwargs else PermissionDenied
-            request.role = role
-            request._access_look = look = _Look()
+            # The two attributes below are what makes it a StaffRequest.
+            staff_request = cast(StaffRequest, request)
+            staff_request.role = role
+            staff_request._access_look = look = _Look()
             try:
-                response = view(request, *args, **kwargs)
+                response = view(staff_request, *args, **kwargs)
             except Http404:
                 if look.case is None:
                     record_denial(request, status_code=404, look=look)
@@ -254,7 +283,9 @@ def phi_view(*roles: Role):
                 )
             return response
 
-        wrapper.phi_view = True
+        # A marker tests/test_access_rule.py reads off every URL's view;
+        # mypy knows no attributes on a function beyond its signature.
+        wrapper.phi_view = True  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

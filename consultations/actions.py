@@ -10,6 +10,7 @@ read one definition.
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from django import forms
 from django.http import QueryDict
@@ -70,7 +71,10 @@ class StaffAction:
 
     def bind(self, data: QueryDict | dict | None = None, *, version: int) -> forms.Form:
         # Several action forms share the case page: each gets its own element ids.
-        kwargs = {"initial": {"version": version}, "auto_id": f"id_{self.action}_%s"}
+        kwargs: dict[str, Any] = {
+            "initial": {"version": version},
+            "auto_id": f"id_{self.action}_%s",
+        }
         if self.form is RouteForm:
             kwargs["surgeons"] = case_changes.active_surgeons()
         return self.form(data, **kwargs)

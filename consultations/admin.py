@@ -37,8 +37,15 @@ from .models import (
 
 class PhotoInline(AdministratorInline):
     model = Photo
-    fields = ["id", "status", "failure_reason", "content_type", "width", "height", "size"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "id",
+        "status",
+        "failure_reason",
+        "content_type",
+        "width",
+        "height",
+        "size",
+    )
 
 
 @admin.register(ConsultationRequest)
@@ -47,7 +54,7 @@ class ConsultationRequestAdmin(ReadOnlyAdmin):
     list_filter = ["status", "created_at"]
     search_fields = ["=reference"]
     date_hierarchy = "created_at"
-    fields = [
+    fields = readonly_fields = (
         "reference",
         "status",
         "surgeon",
@@ -61,16 +68,14 @@ class ConsultationRequestAdmin(ReadOnlyAdmin):
         "consent_privacy_at",
         "consent_photos_at",
         "consent_contact_at",
-    ]
-    readonly_fields = fields
+    )
     inlines = [PhotoInline]
 
 
 @admin.register(StatusChange)
 class StatusChangeAdmin(ReadOnlyAdmin):
     # Not the note: staff write patient details into it.
-    list_display = ["consultation", "from_status", "to_status", "actor", "created_at"]
-    fields = list_display
+    list_display = fields = ("consultation", "from_status", "to_status", "actor", "created_at")
     list_filter = ["to_status"]
     search_fields = ["=consultation__reference"]
 
@@ -94,7 +99,8 @@ class ExportForm(forms.Form):
     end = forms.DateField(label="To (last day)", widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
             raise forms.ValidationError("The first day must not be after the last day.")
         return cleaned

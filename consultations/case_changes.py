@@ -6,6 +6,7 @@ the transition table and writes the timeline entry.
 """
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 
 from django.contrib.auth.models import User
@@ -136,7 +137,7 @@ def consultation_patient_reply(
     question_id: int,
     answer: str,
     photos: list[AcceptedPhoto],
-    held: list[HeldUpload] = (),
+    held: Sequence[HeldUpload] = (),
 ) -> ConsultationRequest:
     """The patient answers the question they were shown, with text and/or photos.
 

@@ -37,7 +37,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     if request.method == "POST" and view_name == "consultations:request_new":
         form = ConsultationRequestForm(initial=typed_values(ConsultationRequestForm, request))
         return render_request_form(request, form, status=403, csrf_failed=True)
-    if request.method == "POST" and view_name == "consultations:status":
+    if request.method == "POST" and match and view_name == "consultations:status":
         consultation = consultation_for_token(match.kwargs["token"])
         if consultation is not None:
             return render_status_page(

@@ -1,4 +1,5 @@
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django import forms
@@ -34,7 +35,7 @@ class MultiplePhotoField(forms.FileField):
     once, so that a patient choosing eight photos learns about each one.
     """
 
-    widget = MultipleFileInput
+    widget: type[forms.FileInput] = MultipleFileInput
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -88,7 +89,7 @@ SLOTS = [
 ]
 
 
-class KeptPhotosMixin:
+class KeptPhotosMixin(forms.BaseForm):
     """Photos chosen in several fields, and photos kept from an earlier post of the form.
 
     ``kept`` are the HeldUploads this browser holds for the form's submission
@@ -99,8 +100,9 @@ class KeptPhotosMixin:
 
     photo_fields: dict[str, str] = {}
     REMOVE = "remove_kept"
+    _new_photos: list[AcceptedPhoto]
 
-    def __init__(self, *args, kept: list[HeldUpload] = (), **kwargs):
+    def __init__(self, *args, kept: Sequence[HeldUpload] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.kept = list(kept)
 
@@ -115,7 +117,7 @@ class KeptPhotosMixin:
         if hasattr(self, "_new_photos"):
             return self._new_photos
         cleaned = getattr(self, "cleaned_data", {})
-        new = []
+        new: list[AcceptedPhoto] = []
         for name, angle in self.photo_fields.items():
             passed = cleaned.get(name) or getattr(self.fields[name], "accepted_despite_errors", [])
             new.extend(chosen_in(accepted, angle) for accepted in passed)
@@ -326,7 +328,9 @@ class ConsultationRequestForm(KeptPhotosMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["preferred_contact"].choices = ContactMethod.choices
+        preferred_contact = self.fields["preferred_contact"]
+        assert isinstance(preferred_contact, forms.ChoiceField)
+        preferred_contact.choices = ContactMethod.choices
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
@@ -397,7 +401,8 @@ class ConsultationRequestForm(KeptPhotosMixin, forms.ModelForm):
         return born
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         today = timezone.localdate()
         for kind, label in TreatmentKind.choices:
             ticked = cleaned.get(f"treatment_{kind}")
@@ -457,7 +462,8 @@ class PatientReplyForm(KeptPhotosMixin, forms.Form):
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         has_photos = self.kept_staying() or cleaned.get("photos")
         if not cleaned.get("answer") and not has_photos and not self.errors:
             raise forms.ValidationError("Please write an answer or add at least one photo.")

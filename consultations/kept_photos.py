@@ -8,6 +8,7 @@ by someone else claims nothing.
 import logging
 import secrets
 import uuid
+from typing import Literal, overload
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -24,6 +25,10 @@ logger = logging.getLogger(__name__)
 HOLDER = "uploads.holder"
 
 
+@overload
+def holder_of(request: HttpRequest, *, create: Literal[True]) -> str: ...
+@overload
+def holder_of(request: HttpRequest, *, create: bool = False) -> str | None: ...
 def holder_of(request: HttpRequest, *, create: bool = False) -> str | None:
     """This browser's holder token; ``create`` gives it one if it has none yet."""
     holder = request.session.get(HOLDER)

@@ -76,7 +76,8 @@ PATIENT_STATUSES = {
     ),
 }
 
-CLOSED_OUTCOMES = {
+# Keyed by the stored outcome (a str; Outcome members are equal to theirs).
+CLOSED_OUTCOMES: dict[str, PatientStatus] = {
     Outcome.CONSULTATION_BOOKED: PatientStatus(
         "Closed: your consultation is booked",
         "The clinic has booked a consultation with you and has sent, or will send, the "

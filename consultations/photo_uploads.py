@@ -104,7 +104,7 @@ def photo_upload(request: HttpRequest) -> HttpResponse:
     form = PhotoUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         if "photo" in form.errors:
-            return _refused(" ".join(form.errors["photo"]), status=400)
+            return _refused(" ".join(str(message) for message in form.errors["photo"]), status=400)
         # Only a page that was tampered with, or a very old one, gets here.
         return _refused("Please reload the page and choose the photo again.", status=400)
     key, slot = form.cleaned_data["submission_key"], form.cleaned_data["slot"]

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.models import User
 
 from .models import ConcernArea, Outcome, Recommendation, SavedReply
 from .selectors import (
@@ -46,7 +47,9 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, surgeons=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["surgeon"].choices = [
+        surgeon = self.fields["surgeon"]
+        assert isinstance(surgeon, forms.ChoiceField)
+        surgeon.choices = [
             ("", "Any surgeon"),
             *[(s.pk, s.get_full_name() or s.username) for s in surgeons],
         ]
@@ -111,7 +114,8 @@ class RequestInfoForm(VersionedForm):
         self.fields["saved_reply"].widget.attrs["data-fills"] = self["question"].auto_id
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         # Without JavaScript nothing fills the box in: the saved question is
         # asked as it stands.
         if not data.get("question") and data.get("saved_reply"):
@@ -121,8 +125,16 @@ class RequestInfoForm(VersionedForm):
         return data
 
 
+class SurgeonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.username
+
+
 class RouteForm(VersionedForm):
-    surgeon = forms.ModelChoiceField(label="Surgeon", queryset=None, empty_label="Choose…")
+    # The active surgeons are given to each form (case_changes.active_surgeons).
+    surgeon = SurgeonChoiceField(
+        label="Surgeon", queryset=User.objects.none(), empty_label="Choose…"
+    )
     note = forms.CharField(
         label="Note for the surgeon",
         required=False,
@@ -132,8 +144,9 @@ class RouteForm(VersionedForm):
 
     def __init__(self, *args, surgeons, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["surgeon"].queryset = surgeons
-        self.fields["surgeon"].label_from_instance = lambda u: u.get_full_name() or u.username
+        surgeon = self.fields["surgeon"]
+        assert isinstance(surgeon, forms.ModelChoiceField)
+        surgeon.queryset = surgeons
 
 
 class ReviewForm(VersionedForm):

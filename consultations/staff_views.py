@@ -1,5 +1,6 @@
 """Staff pages: the coordinators' queue, the surgeons' cases, the case page and its actions."""
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -10,10 +11,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.authenticated import is_signed_in
 from notifications.selectors import notifications_failed_count
 
 from . import case_changes
 from .access import (
+    StaffRequest,
     case_for,
     case_role,
     cases_listed,
@@ -24,7 +27,7 @@ from .access import (
     viewers_of,
 )
 from .actions import STAFF_ACTIONS, staff_actions_for
-from .models import Status
+from .models import ConsultationRequest, Status
 from .patient_status import patient_status
 from .queue_rows import queue_rows
 from .selectors import (
@@ -42,7 +45,7 @@ from .workflow import Action, Role, TransitionRefused
 @never_cache
 def staff_home(request: HttpRequest) -> HttpResponse:
     """Where signing in lands: each role's own start page."""
-    if not request.user.is_authenticated:
+    if not is_signed_in(request):
         return redirect_to_login(request.get_full_path())
     role = case_role(request.user)
     if role is not None:
@@ -58,7 +61,7 @@ SEARCH_SESSION_KEY = "queue_search"
 
 @require_http_methods(["GET", "POST"])
 @phi_view(Role.COORDINATOR)
-def case_queue(request: HttpRequest) -> HttpResponse:
+def case_queue(request: StaffRequest) -> HttpResponse:
     """The queue. Filters live in the URL; a search term, which may be a patient's
     name, email or phone, is POSTed and kept in the session so it never appears
     in a URL (and so in no access log or browser history)."""
@@ -119,7 +122,7 @@ def _tabs(query: QueryDict, *, current: str, counts: dict[str, int]) -> list[dic
 
 @require_POST
 @phi_view(Role.COORDINATOR)
-def case_take(request: HttpRequest, reference: str) -> HttpResponse:
+def case_take(request: StaffRequest, reference: str) -> HttpResponse:
     consultation = case_for(request, reference)
     try:
         case_changes.consultation_take(consultation=consultation, by=request.user)
@@ -135,7 +138,7 @@ def case_take(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @phi_view(Role.SURGEON)
-def my_cases(request: HttpRequest) -> HttpResponse:
+def my_cases(request: StaffRequest) -> HttpResponse:
     show_all = request.GET.get("show") == "all"
     filters = QueueFilters(status="" if show_all else Status.ROUTED, oldest_first=True)
     page = queue_page(
@@ -148,7 +151,14 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/my_cases.html", {"page": page, "show_all": show_all})
 
 
-def _render_case(request, consultation, *, bound=None, note_form=None, status=200):
+def _render_case(
+    request: StaffRequest,
+    consultation: ConsultationRequest,
+    *,
+    bound: tuple[Action, forms.Form] | None = None,
+    note_form: NoteForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     """The case page, whatever the status; ``phi_view`` records it (the case came from case_for)."""
     action_forms = [
         (
@@ -177,14 +187,14 @@ def _render_case(request, consultation, *, bound=None, note_form=None, status=20
 
 
 @phi_view(Role.COORDINATOR, Role.SURGEON)
-def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def case_detail(request: StaffRequest, reference: str) -> HttpResponse:
     consultation = case_for(request, reference)
     return _render_case(request, consultation)
 
 
 @require_POST
 @phi_view(Role.COORDINATOR, Role.SURGEON)
-def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+def case_action(request: StaffRequest, reference: str, action: str) -> HttpResponse:
     consultation = case_for(request, reference)
     try:
         action = Action(action)
@@ -204,7 +214,7 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
         consultation.refresh_from_db()
         # Keep what they typed, but against the version they now see.
         data = request.POST.copy()
-        data["version"] = consultation.version
+        data["version"] = str(consultation.version)
         form = entry.bind(data, version=consultation.version)
         return _render_case(request, consultation, bound=(action, form), status=409)
     messages.success(request, done)
@@ -215,7 +225,7 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
 
 @require_POST
 @phi_view(Role.COORDINATOR, Role.SURGEON)
-def case_note(request: HttpRequest, reference: str) -> HttpResponse:
+def case_note(request: StaffRequest, reference: str) -> HttpResponse:
     consultation = case_for(request, reference)
     form = NoteForm(request.POST)
     if not form.is_valid():
@@ -232,7 +242,7 @@ def case_note(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @phi_view(Role.COORDINATOR, Role.SURGEON)
-def case_compare(request: HttpRequest, reference: str) -> HttpResponse:
+def case_compare(request: StaffRequest, reference: str) -> HttpResponse:
     consultation = case_for(request, reference)
     chosen = set(request.GET.getlist("photo"))
     photos = [

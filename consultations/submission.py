@@ -6,6 +6,7 @@ Every later change to the case is in ``case_changes.py``.
 import datetime
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -57,7 +58,7 @@ def consultation_submit(
     concerns: list[str],
     treatments: list[TreatmentEntry],
     photos: list[AcceptedPhoto],
-    held: list[HeldUpload] = (),
+    held: Sequence[HeldUpload] = (),
 ) -> ConsultationRequest:
     """Store a patient's request and photos, all or nothing.
 

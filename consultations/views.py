@@ -118,7 +118,7 @@ def _request_submit(request: HttpRequest) -> HttpResponse:
     # A key that was used already (double click, reload, Back then Send) needs
     # no photo decoding: the request it made is the answer.
     try:
-        sent = ConsultationRequest.objects.filter(submission_key=key).first()
+        sent = ConsultationRequest.objects.filter(submission_key=key).first() if key else None
     except CONNECTION_ERRORS:
         logger.error("database unavailable at the submission-key lookup, nothing stored")
         reconnect()
@@ -268,8 +268,9 @@ def _reply_submit(request: HttpRequest, consultation: ConsultationRequest) -> Ht
         if key is None:
             # A page drawn before replies had keys: give the form one now.
             key = uuid.uuid4()
-            form.data = form.data.copy()
-            form.data["submission_key"] = str(key)
+            data = request.POST.copy()
+            data["submission_key"] = str(key)
+            form.data = data
         keep_photos(request, form, key)
         return render_status_page(request, consultation, reply_form=form)
     try:

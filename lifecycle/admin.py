@@ -12,8 +12,14 @@ from .orphans import orphan_grace, storage_report
 class ErasureRecordAdmin(ReadOnlyAdmin):
     """Who erased which request, when and why: read here, never changed (the database refuses)."""
 
-    list_display = ["reference", "erased_at", "erased_by", "reason", "photos", "objects_queued"]
-    fields = list_display
+    list_display = fields = (
+        "reference",
+        "erased_at",
+        "erased_by",
+        "reason",
+        "photos",
+        "objects_queued",
+    )
     search_fields = ["=reference"]
     date_hierarchy = "erased_at"
 
@@ -22,8 +28,7 @@ class ErasureRecordAdmin(ReadOnlyAdmin):
 class ObjectDeletionAdmin(ReadOnlyAdmin):
     """Stored objects of erased requests still to delete: rows that stay here keep failing."""
 
-    list_display = ["key", "created_at", "attempts", "next_attempt_at", "last_error"]
-    fields = list_display
+    list_display = fields = ("key", "created_at", "attempts", "next_attempt_at", "last_error")
     change_list_template = "admin/object_deletion_change_list.html"
 
     def get_urls(self):

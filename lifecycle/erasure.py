@@ -13,7 +13,7 @@ the erasure record. Stored objects are deleted after the commit through the
 
 import logging
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -72,9 +72,7 @@ def photo_keys(photo: Photo) -> list[str]:
     return [*keys, f"renditions/{photo.pk}"]
 
 
-def consultation_erase(
-    *, consultation_id: int, by: AbstractBaseUser | None, reason: str
-) -> ErasureRecord:
+def consultation_erase(*, consultation_id: int, by: User | None, reason: str) -> ErasureRecord:
     with transaction.atomic():
         case = ConsultationRequest.objects.select_for_update().get(pk=consultation_id)
         if case.erased_at is not None:

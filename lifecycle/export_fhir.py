@@ -70,8 +70,10 @@ def _patient(case: ConsultationRequest, patient: str) -> dict:
             {"system": "email", "value": case.email},
             {"system": "phone", "value": case.phone.as_e164},
         ],
-        "birthDate": case.date_of_birth.isoformat(),
-        "address": [{"state": case.region, "country": case.country.code}],
+        # Only an erased case (a tombstone, which no one exports) has none.
+        "birthDate": case.date_of_birth.isoformat() if case.date_of_birth else None,
+        # A Country at runtime; django-stubs types every CharField subclass as str.
+        "address": [{"state": case.region, "country": case.country.code}],  # type: ignore[attr-defined]
     }
 
 

@@ -1,11 +1,11 @@
 """Staff pages of the data lifecycle: erase a case, export it for the clinic's records."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from consultations.access import case_for, phi_view
+from consultations.access import StaffRequest, case_for, phi_view
 from consultations.workflow import Role
 
 from .erasure import consultation_erase
@@ -16,7 +16,7 @@ from .forms import EraseForm
 
 @require_http_methods(["GET", "POST"])
 @phi_view(Role.COORDINATOR)
-def case_erase(request: HttpRequest, reference: str) -> HttpResponse:
+def case_erase(request: StaffRequest, reference: str) -> HttpResponse:
     """Coordinators only (README "Data lifecycle"): the case page, the queue and
     the patient are theirs; the reference typed again guards against a slip."""
     consultation = case_for(request, reference)
@@ -41,7 +41,7 @@ def _attachment(content: bytes, *, content_type: str, name: str) -> HttpResponse
 
 
 @phi_view(Role.COORDINATOR, Role.SURGEON)
-def case_export_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+def case_export_pdf(request: StaffRequest, reference: str) -> HttpResponse:
     consultation = case_for(request, reference)
     return _attachment(
         case_pdf(consultation), content_type="application/pdf", name=f"{reference}.pdf"
@@ -49,7 +49,7 @@ def case_export_pdf(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @phi_view(Role.COORDINATOR, Role.SURGEON)
-def case_export_fhir(request: HttpRequest, reference: str) -> HttpResponse:
+def case_export_fhir(request: StaffRequest, reference: str) -> HttpResponse:
     consultation = case_for(request, reference)
     return _attachment(
         case_bundle(consultation).model_dump_json(exclude_none=True).encode(),

@@ -27,7 +27,7 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_select_related = ["consultation"]
     date_hierarchy = "created_at"
     # The patient's address is read at send time and never shown here.
-    fields = [
+    fields = readonly_fields = (
         "consultation",
         "event",
         "channel",
@@ -43,8 +43,7 @@ class NotificationAdmin(ReadOnlyAdmin):
         "claimed_until",
         "handed_over_at",
         "sent_at",
-    ]
-    readonly_fields = fields
+    )
     actions = ["retry_now", "send_again_maybe_duplicate"]
 
     @admin.display(description="recipient")

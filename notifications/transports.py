@@ -119,8 +119,8 @@ def _send_handed_over(connection, message: EmailMultiAlternatives) -> None:
         # A timeout or a dropped connection once the conversation is under
         # way: the server may have taken the message before it went quiet
         # (a late "250" after DATA), so trying again could send it twice.
-        message = f"{type(error).__name__} after hand-over"
-        raise TransportError(message, uncertain=True) from error
+        reason = f"{type(error).__name__} after hand-over"
+        raise TransportError(reason, uncertain=True) from error
 
 
 def _close_quietly(connection) -> None:

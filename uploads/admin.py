@@ -8,8 +8,15 @@ from .services import photo_reprocess
 
 class RenditionInline(AdministratorInline):
     model = Rendition
-    fields = ["name", "key", "content_type", "size", "width", "height", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "name",
+        "key",
+        "content_type",
+        "size",
+        "width",
+        "height",
+        "created_at",
+    )
 
 
 @admin.register(Photo)
@@ -19,7 +26,7 @@ class PhotoAdmin(AdministratorAdmin):
     list_display = ["id", "consultation", "status", "content_type", "width", "height", "created_at"]
     list_filter = ["status"]
     search_fields = ["=consultation__reference", "=id"]
-    fields = [
+    fields = readonly_fields = (
         "id",
         "consultation",
         "status",
@@ -32,8 +39,7 @@ class PhotoAdmin(AdministratorAdmin):
         "created_at",
         "processed_at",
         "original_deleted_at",
-    ]
-    readonly_fields = fields
+    )
     inlines = [RenditionInline]
     actions = ["process_again"]
 

@@ -10,6 +10,7 @@ the same transaction as the request; the rest expire.
 import datetime
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict
 
 from django.conf import settings
@@ -63,7 +64,9 @@ def held_uploads_release(held: list[HeldUpload]) -> None:
     photo_objects_delete([h.original_key for h in held])
 
 
-def held_uploads_claim(*, consultation, held: list[HeldUpload], angle: str | None = None) -> int:
+def held_uploads_claim(
+    *, consultation, held: Sequence[HeldUpload], angle: str | None = None
+) -> int:
     """Turn held uploads into photos of ``consultation``, inside the caller's transaction.
 
     The rows are locked and must still exist: a held upload is claimed once.

@@ -15,7 +15,7 @@ import io
 import logging
 import sys
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, cast
 
 from PIL import Image, ImageCms, ImageFilter, ImageMath, ImageOps, ImageStat
 
@@ -303,7 +303,7 @@ def _display_pixels(
     family = _colour_family(image.mode)
 
     if family == "CMYK":
-        if space == "CMYK":
+        if profile is not None and space == "CMYK":
             return _to_srgb(image, profile)
         # No profile to say which inks: Pillow's plain conversion, untagged.
         return image.convert("RGB"), None
@@ -315,7 +315,7 @@ def _display_pixels(
     image = _without_palette(image)
     if family == space or space is None:
         return image, icc_profile if space else None
-    if family == "GRAY" and space == "RGB":
+    if family == "GRAY" and profile is not None and space == "RGB":
         # Grey values meant as R = G = B in that RGB space.
         return _to_srgb(image.convert("RGBA" if "A" in image.mode else "RGB"), profile)
     # A profile of another colour space cannot describe these pixels at all.
@@ -365,6 +365,7 @@ def _to_srgb(
         # A profile LCMS cannot use: Pillow's plain conversion, untagged.
         logger.info("colour profile unusable, converted without it mode=%s", image.mode)
         return image.convert("RGBA" if alpha is not None else "RGB"), None
+    assert converted is not None  # None only when converting in place
     if alpha is not None:
         converted.putalpha(alpha)
     return converted, srgb_profile_bytes()
@@ -394,7 +395,8 @@ def _eight_bit(image: Image.Image) -> Image.Image:
             lambda args: args["min"](args["max"](args["a"], 0), 65535) >> 8, a=image
         ).convert("L")
     elif mode == "F":
-        _, high = image.getextrema()
+        # One band: a single (lowest, highest) pair, of floats.
+        high = cast(float, image.getextrema()[1])
         # Floats carry no scale: 0..1, 0..255 and 0..65535 are all in use.
         top = next(limit for limit in (1.0, 255.0, 65535.0, high) if high <= limit)
         return image.point(lambda v: v * (255.0 / top) + 0.5).convert("L")

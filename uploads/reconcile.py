@@ -82,8 +82,8 @@ def storage_objects_unreferenced(
     ``listed``: a listing the caller has made already (and made just now).
     """
     cutoff = timezone.now() - older_than
-    listed = storage_objects(storage) if listed is None else listed
-    old = [item for item in listed if item.modified < cutoff]
+    listing = storage_objects(storage) if listed is None else listed
+    old = [item for item in listing if item.modified < cutoff]
     if not old:
         return []
     needed_originals = set(

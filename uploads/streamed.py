@@ -25,7 +25,7 @@ FAIL_ON = "warning"
 # a lossless one is decoded whole by libwebp whatever the scale. libheif
 # (1.15 on Debian 12) decodes a HEIC or AVIF whole too, so these take as much
 # memory as through Pillow, but unlike pi-heif it refuses a file cut short.
-LOADERS = {
+LOADERS: dict[str, tuple[str, dict[str, object]]] = {
     "PNG": ("pngload", {}),
     "WEBP": ("webpload", {"scale": 1 / 8}),
     "HEIF": ("heifload", {}),
@@ -78,8 +78,8 @@ def _read_exactly(fileobj: IO[bytes], size: int) -> bytes:
 
 
 def _load(vips, fileobj: IO[bytes], image_format: str):
-    loader, options = LOADERS[image_format]
-    options = {"access": "sequential", "fail_on": FAIL_ON, **options}
+    loader, format_options = LOADERS[image_format]
+    options = {"access": "sequential", "fail_on": FAIL_ON, **format_options}
     if hasattr(fileobj, "temporary_file_path"):
         return vips.Operation.call(loader, fileobj.temporary_file_path(), **options)
     # Django keeps only uploads under FILE_UPLOAD_MAX_MEMORY_SIZE in memory.

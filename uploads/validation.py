@@ -111,7 +111,9 @@ def inspect_photo(fileobj: IO[bytes], *, name: str, max_pixels: int) -> PhotoFac
     try:
         with open_photo(fileobj, max_pixels=max_pixels) as image:
             width, height = image.size
-            image_format = image.format
+            # Pillow names the format of every file it opens (None is for
+            # images made in memory).
+            image_format = image.format or ""
             if image_format in ("JPEG", "MPO"):
                 # Decoding at 1/8 scale still reads every byte of the stream
                 # (a truncated file fails) at a fraction of the memory.

@@ -4,11 +4,11 @@ import logging
 import uuid
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from consultations.access import phi_view, photo_for
+from consultations.access import StaffRequest, phi_view, photo_for
 from consultations.workflow import Role
 
 from .models import Rendition, RenditionName
@@ -23,7 +23,7 @@ PRIVATE_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options
 
 @require_GET
 @phi_view(Role.COORDINATOR, Role.SURGEON)
-def photo_rendition(request: HttpRequest, photo_id: uuid.UUID, rendition: str) -> HttpResponse:
+def photo_rendition(request: StaffRequest, photo_id: uuid.UUID, rendition: str) -> HttpResponseBase:
     """Hand one rendition to a staff member allowed to see the photo.
 
     S3: a redirect to a presigned URL that expires within a minute and fixes
@@ -37,8 +37,9 @@ def photo_rendition(request: HttpRequest, photo_id: uuid.UUID, rendition: str) -
     photo = photo_for(request, photo_id, rendition)
     found = Rendition.objects.filter(photo=photo, name=rendition).first()
     if not photo.is_ready or found is None:
-        response = render(request, "uploads/photo_not_ready.html", {"photo": photo}, status=409)
-        return _private(response)
+        return _private(
+            render(request, "uploads/photo_not_ready.html", {"photo": photo}, status=409)
+        )
 
     disposition = f'inline; filename="{photo_download_name(photo=photo, rendition=found)}"'
     storage = private_storage()
@@ -70,7 +71,7 @@ def _can_presign(storage) -> bool:
     return is_s3(storage)
 
 
-def _private(response: HttpResponse) -> HttpResponse:
+def _private(response: HttpResponseBase) -> HttpResponseBase:
     for header, value in PRIVATE_HEADERS.items():
         response[header] = value
     return response
