@@ -62,6 +62,10 @@ UNSAFE = {
         "PORTAL_SITE_URL points at this machine: links in emails would lead nowhere. "
         "Set the portal's public address."
     ),
+    "console_sms": (
+        "PORTAL_SMS_BACKEND=console prints text messages (and their status links) "
+        "instead of sending them: set PORTAL_SMS_ACCOUNT_SID (Twilio) or choose off."
+    ),
 }
 _UNDELIVERED_EMAIL = {
     "django.core.mail.backends.console.EmailBackend",
@@ -73,7 +77,13 @@ _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}  # noqa: S104 (compa
 
 
 def unsafe_findings(
-    *, secret_key: str, default_secret_key: str, broker_url: str, email_backend: str, site_url: str
+    *,
+    secret_key: str,
+    default_secret_key: str,
+    broker_url: str,
+    email_backend: str,
+    site_url: str,
+    sms_backend: str = "off",
 ) -> list[str]:
     """The names (keys of UNSAFE) of the rules these settings break."""
     host = (urlsplit(site_url).hostname or "").lower()
@@ -84,6 +94,8 @@ def unsafe_findings(
         "eager_tasks": not broker_url,
         "console_email": email_backend in _UNDELIVERED_EMAIL,
         "local_site_url": host in _LOCAL_HOSTS or host.endswith(".localhost"),
+        # Only when chosen: with DEBUG off an unconfigured SMS is "off", not console.
+        "console_sms": sms_backend == "console",
     }
     return [name for name, is_broken in broken.items() if is_broken]
 

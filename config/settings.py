@@ -60,6 +60,11 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the size limit, so that its "too large" page is in the patient's
+    # language too; the language comes from a cookie, not the session.
+    "django.middleware.locale.LocaleMiddleware",
+    # Staff pages and the admin are in English whatever the browser prefers.
+    "consultations.middleware.StaffInEnglishMiddleware",
     "consultations.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -137,7 +142,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "staff_auth.validators.VarietyValidator"},
 ]
 
+# The patient's pages and messages are in English or Spanish: the browser's
+# Accept-Language, or the switch on every patient page (a cookie), and for a
+# sent request the language it was sent in (ConsultationRequest.language).
+# Catalogues: locale/<lang>/LC_MESSAGES/django.po, compiled by scripts/_uv.sh.
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# A year: the patient's choice is not personal data, and outlives the session.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.str("PORTAL_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -302,6 +317,42 @@ PORTAL_STAFF_WEBHOOK_TIMEOUT = env.int("PORTAL_STAFF_WEBHOOK_TIMEOUT", default=1
 EMAIL_BACKEND = env.str("PORTAL_EMAIL_BACKEND", default="") or EMAIL_CONFIG["EMAIL_BACKEND"]
 # SMTP must not hang a delivery longer than its lease.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Text messages to patients who chose them (notifications.transports.SmsTransport),
+# through Twilio's Messages API. "twilio" once an account is set; without one,
+# "console" with DEBUG (the demo prints each text, never the number) and "off"
+# otherwise: then no text is recorded and every patient gets email.
+PORTAL_SMS_ACCOUNT_SID = env.str("PORTAL_SMS_ACCOUNT_SID", default="")
+PORTAL_SMS_AUTH_TOKEN = env.str("PORTAL_SMS_AUTH_TOKEN", default="")
+PORTAL_SMS_FROM = env.str("PORTAL_SMS_FROM", default="")
+PORTAL_SMS_MESSAGING_SERVICE_SID = env.str("PORTAL_SMS_MESSAGING_SERVICE_SID", default="")
+PORTAL_SMS_API_URL = env.str("PORTAL_SMS_API_URL", default="https://api.twilio.com").rstrip("/")
+PORTAL_SMS_TIMEOUT = env.int("PORTAL_SMS_TIMEOUT", default=10)
+PORTAL_SMS_BACKEND = env.str(
+    "PORTAL_SMS_BACKEND",
+    default="twilio" if PORTAL_SMS_ACCOUNT_SID else "console" if DEBUG else "off",
+)
+# Twilio reports each text's delivery to PORTAL_SITE_URL/sms/status/<id>/,
+# signed with the auth token; the case page then says "Delivered" or "Not delivered".
+PORTAL_SMS_STATUS_CALLBACKS = env.bool("PORTAL_SMS_STATUS_CALLBACKS", default=True)
+# Patients who chose text messages get the email too, unless the clinic says not.
+PORTAL_EMAIL_PATIENTS_WHO_CHOSE_TEXT = env.bool(
+    "PORTAL_EMAIL_PATIENTS_WHO_CHOSE_TEXT", default=True
+)
+if PORTAL_SMS_BACKEND not in ("twilio", "console", "off"):
+    raise ImproperlyConfigured(
+        f"PORTAL_SMS_BACKEND={PORTAL_SMS_BACKEND!r}: choose twilio, console or off."
+    )
+if PORTAL_SMS_BACKEND == "twilio":
+    if not (PORTAL_SMS_ACCOUNT_SID and PORTAL_SMS_AUTH_TOKEN):
+        raise ImproperlyConfigured(
+            "Text messages through Twilio need PORTAL_SMS_ACCOUNT_SID and PORTAL_SMS_AUTH_TOKEN."
+        )
+    if not (PORTAL_SMS_FROM or PORTAL_SMS_MESSAGING_SERVICE_SID):
+        raise ImproperlyConfigured(
+            "Text messages need a sender: PORTAL_SMS_FROM or PORTAL_SMS_MESSAGING_SERVICE_SID."
+        )
+    if not PORTAL_SMS_API_URL.startswith(("https://", "http://")):
+        raise ImproperlyConfigured("PORTAL_SMS_API_URL must be an http(s) URL.")
 # Sends tried before a notification is marked failed (shown to staff).
 PORTAL_NOTIFY_MAX_ATTEMPTS = env.int("PORTAL_NOTIFY_MAX_ATTEMPTS", default=8)
 # Retry n waits base * 2**(n-1) seconds, at most PORTAL_NOTIFY_RETRY_MAX_SECONDS.
@@ -426,6 +477,7 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # `__Host-` cookies are refused by browsers unless Secure, without Domain and
 # on Path=/ (Django's defaults): no subdomain can set or shadow them.
 PORTAL_HOST_PREFIX_COOKIES = env.bool("PORTAL_HOST_PREFIX_COOKIES", default=SESSION_COOKIE_SECURE)
@@ -436,6 +488,7 @@ if PORTAL_HOST_PREFIX_COOKIES:
         )
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+    LANGUAGE_COOKIE_NAME = "__Host-language"
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
 # Probes reach the processes over plain HTTP from inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
@@ -463,6 +516,7 @@ if not DEBUG:
             broker_url=CELERY_BROKER_URL,
             email_backend=EMAIL_BACKEND,
             site_url=PORTAL_SITE_URL,
+            sms_backend=PORTAL_SMS_BACKEND,
         ),
         PORTAL_ALLOW_UNSAFE,
     )

@@ -14,6 +14,8 @@ urlpatterns = [
     # that reverse("account_login") (allauth's own links too) names it.
     path("staff/sign-in/", allauth_login, name="account_login"),
     path("staff/photos/", include("uploads.urls")),
+    # Twilio's delivery reports for texts (signed; no patient information).
+    path("sms/", include("notifications.urls")),
     path("staff/", include("consultations.staff_urls")),
     path("", include("consultations.urls")),
 ]

@@ -11,6 +11,7 @@ import logging
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext_lazy as _
 
 from .forms import ConsultationRequestForm, PatientReplyForm
 from .status_links import consultation_for_token
@@ -19,7 +20,7 @@ from .views import render_request_form, render_status_page
 
 logger = logging.getLogger(__name__)
 
-PHOTO_CSRF_FAILED = (
+PHOTO_CSRF_FAILED = _(
     "Your browser did not pass this page's security check, usually because the page was "
     "open for a long time. Please reload the page, then choose this photo again."
 )

@@ -1,14 +1,19 @@
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import truncatechars
 from django.utils import timezone
-from django.utils.functional import lazy
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from phonenumber_field.formfields import PhoneNumberField
+from phonenumber_field.phonenumber import PhoneNumber
+from phonenumbers import PhoneNumberType, number_type
 
 from uploads.models import HeldUpload, PhotoAngle
 from uploads.services import AcceptedPhoto
@@ -22,6 +27,9 @@ from uploads.validation import (
 
 from .models import ConcernArea, ConsultationRequest, ContactMethod, TreatmentKind
 from .submission import TreatmentEntry
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -75,17 +83,38 @@ class SlotPhotoField(MultiplePhotoField):
 @dataclass(frozen=True)
 class Slot:
     angle: str
-    label: str
-    advice: str
+    # Lazy translations: read in the language of the page.
+    label: str | Promise
+    advice: str | Promise
 
 
 # The guided angles, in the order of the page and of the staff pages.
 SLOTS = [
-    Slot(PhotoAngle.FRONT, "Front", "Look straight at the camera, face relaxed."),
-    Slot(PhotoAngle.LEFT_OBLIQUE, "Left oblique", "Turn halfway to your left."),
-    Slot(PhotoAngle.RIGHT_OBLIQUE, "Right oblique", "Turn halfway to your right."),
-    Slot(PhotoAngle.LEFT_PROFILE, "Left profile", "Turn fully to your left, chin level."),
-    Slot(PhotoAngle.RIGHT_PROFILE, "Right profile", "Turn fully to your right, chin level."),
+    Slot(
+        PhotoAngle.FRONT,
+        pgettext_lazy("photo angle", "Front"),
+        _("Look straight at the camera, face relaxed."),
+    ),
+    Slot(
+        PhotoAngle.LEFT_OBLIQUE,
+        pgettext_lazy("photo angle", "Left oblique"),
+        _("Turn halfway to your left."),
+    ),
+    Slot(
+        PhotoAngle.RIGHT_OBLIQUE,
+        pgettext_lazy("photo angle", "Right oblique"),
+        _("Turn halfway to your right."),
+    ),
+    Slot(
+        PhotoAngle.LEFT_PROFILE,
+        pgettext_lazy("photo angle", "Left profile"),
+        _("Turn fully to your left, chin level."),
+    ),
+    Slot(
+        PhotoAngle.RIGHT_PROFILE,
+        pgettext_lazy("photo angle", "Right profile"),
+        _("Turn fully to your right, chin level."),
+    ),
 ]
 
 
@@ -142,13 +171,17 @@ class KeptPhotosMixin(forms.BaseForm):
         total = len(self.kept_staying()) + len(self._new_photos)
         most = settings.PORTAL_MAX_PHOTOS
         if total == 0 and required:
-            self.add_error(first_field, "Please add at least one photo.")
+            self.add_error(first_field, gettext("Please add at least one photo."))
         elif total > most:
             excess = total - most
             self.add_error(
                 extra_field,
-                f"You have {total} photos here; the clinic takes at most {most}. Please remove "
-                f"{excess} (tick “Remove” next to a kept photo, or choose fewer other photos).",
+                gettext(
+                    "You have %(total)s photos here; the clinic takes at most %(most)s. "
+                    "Please remove %(excess)s (tick “Remove” next to a kept photo, or choose "
+                    "fewer other photos)."
+                )
+                % {"total": total, "most": most, "excess": excess},
             )
 
 
@@ -166,11 +199,14 @@ def _photos_help_text(*, required: bool) -> str:
     """E.g. "Add 1 to 8 photos: JPEG, PNG, WebP, HEIC or AVIF, up to 20 MB each."."""
     most = settings.PORTAL_MAX_PHOTOS
     each = photo_size(settings.PORTAL_MAX_PHOTO_BYTES)
+    values = {"most": most, "formats": ACCEPTED_FORMATS_TEXT, "each": each}
     if most == 1:
-        count = "Add 1 photo" if required else "You can add 1 photo"
-        return f"{count}: {ACCEPTED_FORMATS_TEXT}, up to {each}."
-    count = f"Add 1 to {most} photos" if required else f"You can add up to {most} photos"
-    return f"{count}: {ACCEPTED_FORMATS_TEXT}, up to {each} each."
+        if required:
+            return gettext("Add 1 photo: %(formats)s, up to %(each)s.") % values
+        return gettext("You can add 1 photo: %(formats)s, up to %(each)s.") % values
+    if required:
+        return gettext("Add 1 to %(most)s photos: %(formats)s, up to %(each)s each.") % values
+    return gettext("You can add up to %(most)s photos: %(formats)s, up to %(each)s each.") % values
 
 
 def _accepted_photos(uploads, *, single_file_clean) -> list[AcceptedPhoto]:
@@ -179,28 +215,39 @@ def _accepted_photos(uploads, *, single_file_clean) -> list[AcceptedPhoto]:
     max_bytes = settings.PORTAL_MAX_PHOTO_BYTES
     if len(uploads) > max_photos:
         raise forms.ValidationError(
-            f"You chose {len(uploads)} photos; please choose at most {max_photos}."
+            gettext("You chose %(count)s photos; please choose at most %(most)s.")
+            % {"count": len(uploads), "most": max_photos}
         )
     errors = []
     accepted = []
     for upload in uploads:
-        name = truncatechars(getattr(upload, "name", None) or "photo", 60)
+        name = truncatechars(getattr(upload, "name", None) or gettext("photo"), 60)
         if getattr(upload, "size", None) == 0:
             # Django's own message ("The submitted file is empty.") names no file.
             errors.append(
-                f"“{name}” is empty (0 bytes), so there is no photo in it. Please choose "
-                "the photo again, or export it from your photo app once more."
+                gettext(
+                    "“%(name)s” is empty (0 bytes), so there is no photo in it. Please choose "
+                    "the photo again, or export it from your photo app once more."
+                )
+                % {"name": name}
             )
             continue
         try:
             upload = single_file_clean(upload)
         except forms.ValidationError as invalid:
-            errors.extend(f"“{name}”: {message}" for message in invalid.messages)
+            errors.extend(
+                gettext("“%(name)s”: %(message)s") % {"name": name, "message": message}
+                for message in invalid.messages
+            )
             continue
         if upload.size > max_bytes:
             errors.append(
-                f"“{name}” is {photo_size(upload.size, round_up=True)}; each photo may be "
-                f"at most {photo_size(max_bytes)}."
+                gettext("“%(name)s” is %(size)s; each photo may be at most %(most)s.")
+                % {
+                    "name": name,
+                    "size": photo_size(upload.size, round_up=True),
+                    "most": photo_size(max_bytes),
+                }
             )
             continue
         try:
@@ -229,6 +276,39 @@ class MonthInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m")
 
 
+# Numbers a text message can reach, or may (judged from the number alone):
+# MOBILE; FIXED_LINE_OR_MOBILE, since the US, Canada and others number both
+# kinds alike; VOIP and PERSONAL_NUMBER (internet and follow-me numbers often
+# take texts); UNKNOWN, a range libphonenumber knows too little about, which
+# is no reason to turn a patient away. If one of these cannot take texts
+# after all, Twilio refuses it (21614) and staff see the text failed on the
+# case page. Landlines, toll-free, premium-rate, shared-cost, pager, UAN and
+# voicemail numbers cannot, so the patient is asked for another.
+TEXTABLE = {
+    PhoneNumberType.MOBILE,
+    PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    PhoneNumberType.VOIP,
+    PhoneNumberType.PERSONAL_NUMBER,
+    PhoneNumberType.UNKNOWN,
+}
+LANDLINE_FOR_TEXTS = _(
+    "This looks like a landline, which can't receive text messages. Enter a mobile "
+    "number, or choose email or a phone call."
+)
+NOT_TEXTABLE = _(
+    "This number can't receive text messages. Enter a mobile number, or choose email "
+    "or a phone call."
+)
+
+
+def text_message_problem(phone: PhoneNumber) -> "StrOrPromise | None":
+    """Why texts cannot go to this (valid) number, or None if they can or may."""
+    kind = number_type(phone)
+    if kind in TEXTABLE:
+        return None
+    return LANDLINE_FOR_TEXTS if kind == PhoneNumberType.FIXED_LINE else NOT_TEXTABLE
+
+
 def _age_on(born: datetime.date, day: datetime.date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
@@ -240,46 +320,51 @@ class ConsultationRequestForm(KeptPhotosMixin, forms.ModelForm):
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
     # Invisible to people (hidden by CSS, skipped by keyboard and screen
     # readers); bots that fill every field give themselves away.
-    website = forms.CharField(required=False, label="Leave this field empty")
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
 
     phone = PhoneNumberField(
-        label="Phone number",
-        help_text="Include your country code if you live outside the clinic's country, "
-        "e.g. +44 20 7946 0958.",
-        error_messages={
-            "invalid": "Please enter a phone number we can call, including the country code, "
+        label=_("Phone number"),
+        help_text=_(
+            "Include your country code if you live outside the clinic's country, "
             "e.g. +44 20 7946 0958."
+        ),
+        error_messages={
+            "invalid": _(
+                "Please enter a phone number we can call, including the country code, "
+                "e.g. +44 20 7946 0958."
+            )
         },
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
-    country = CountryField(blank_label="Choose your country").formfield(
-        label="Country where you live",
-        help_text="Virtual care depends on where you are licensed to be seen.",
+    # cast: the stubs want a str; a lazy one keeps the label in the page's language.
+    country = CountryField(blank_label=cast(str, _("Choose your country"))).formfield(
+        label=_("Country where you live"),
+        help_text=_("Virtual care depends on where you are licensed to be seen."),
     )
     concerns = forms.MultipleChoiceField(
-        label="Which areas concern you?",
+        label=_("Which areas concern you?"),
         choices=ConcernArea.choices,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Please choose at least one area."},
+        error_messages={"required": _("Please choose at least one area.")},
     )
     treatment_other_description = forms.CharField(
-        label="Which other treatment?", max_length=200, required=False
+        label=_("Which other treatment?"), max_length=200, required=False
     )
     consent_privacy = forms.BooleanField(
-        label="I have read the privacy notice.",
-        error_messages={"required": "Please confirm that you have read the privacy notice."},
+        label=_("I have read the privacy notice."),
+        error_messages={"required": _("Please confirm that you have read the privacy notice.")},
     )
     consent_photos = forms.BooleanField(
-        label="I agree that the clinic stores my photos for medical evaluation.",
-        error_messages={"required": "We need your agreement to store photos for evaluation."},
+        label=_("I agree that the clinic stores my photos for medical evaluation."),
+        error_messages={"required": _("We need your agreement to store photos for evaluation.")},
     )
     consent_contact = forms.BooleanField(
-        label="I agree to be contacted about my request.",
-        error_messages={"required": "We need your agreement to contact you about your request."},
+        label=_("I agree to be contacted about my request."),
+        error_messages={"required": _("We need your agreement to contact you about your request.")},
     )
     # The guided slots are added in __init__ (photo_<angle>); this takes the rest.
     photos = MultiplePhotoField(
-        label="Other photos",
+        label=_("Other photos"),
         required=False,
         help_text=lazy(lambda: _photos_help_text(required=True), str)(),
     )
@@ -303,21 +388,23 @@ class ConsultationRequestForm(KeptPhotosMixin, forms.ModelForm):
             "goals",
         ]
         labels = {
-            "first_name": "First name",
-            "last_name": "Last name",
-            "email": "Email address",
-            "preferred_contact": "How should we contact you?",
-            "date_of_birth": "Date of birth",
-            "region": "State, province or region",
-            "symptoms": "What have you noticed, and since when?",
-            "goals": "What would you like to achieve?",
+            "first_name": _("First name"),
+            "last_name": _("Last name"),
+            "email": _("Email address"),
+            "preferred_contact": _("How should we contact you?"),
+            "date_of_birth": _("Date of birth"),
+            "region": _("State, province or region"),
+            "symptoms": _("What have you noticed, and since when?"),
+            "goals": _("What would you like to achieve?"),
         }
         help_texts = {
-            "email": "We send your reference and a private status link here.",
-            "date_of_birth": "You must be 18 or older to request a consultation.",
-            "symptoms": "For example hollowing under the eyes a few weeks after a laser "
-            "treatment. Up to 4,000 characters.",
-            "goals": "Up to 2,000 characters.",
+            "email": _("We send your reference and a private status link here."),
+            "date_of_birth": _("You must be 18 or older to request a consultation."),
+            "symptoms": _(
+                "For example hollowing under the eyes a few weeks after a laser "
+                "treatment. Up to 4,000 characters."
+            ),
+            "goals": _("Up to 2,000 characters."),
         }
         widgets = {
             "preferred_contact": forms.RadioSelect,
@@ -341,10 +428,11 @@ class ConsultationRequestForm(KeptPhotosMixin, forms.ModelForm):
         for kind, label in TreatmentKind.choices:
             self.fields[f"treatment_{kind}"] = forms.BooleanField(label=label, required=False)
             self.fields[f"treatment_{kind}_date"] = forms.DateField(
-                label=f"When did you have {label}? (approximately)",
+                label=gettext("When did you have %(treatment)s? (approximately)")
+                % {"treatment": label},
                 required=False,
                 # Browsers without a month picker show a text box: the placeholder guides.
-                widget=MonthInput(attrs={"placeholder": "YYYY-MM"}),
+                widget=MonthInput(attrs={"placeholder": gettext("YYYY-MM")}),
                 input_formats=["%Y-%m", "%m/%Y", "%Y-%m-%d"],
             )
         for slot in SLOTS:
@@ -389,15 +477,17 @@ class ConsultationRequestForm(KeptPhotosMixin, forms.ModelForm):
         born = self.cleaned_data["date_of_birth"]
         today = timezone.localdate()
         if born > today:
-            raise forms.ValidationError("Your date of birth cannot be in the future.")
+            raise forms.ValidationError(gettext("Your date of birth cannot be in the future."))
         age = _age_on(born, today)
         if age < settings.PORTAL_MIN_AGE:
             raise forms.ValidationError(
-                "You must be 18 or older to request a consultation. "
-                "Please ask a parent or guardian to contact the clinic."
+                gettext(
+                    "You must be 18 or older to request a consultation. "
+                    "Please ask a parent or guardian to contact the clinic."
+                )
             )
         if age > 120:
-            raise forms.ValidationError("Please check the year of your date of birth.")
+            raise forms.ValidationError(gettext("Please check the year of your date of birth."))
         return born
 
     def clean(self):
@@ -409,12 +499,22 @@ class ConsultationRequestForm(KeptPhotosMixin, forms.ModelForm):
             when = cleaned.get(f"treatment_{kind}_date")
             if when and not ticked:
                 self.add_error(
-                    f"treatment_{kind}", f"Tick “{label}” if you had it, or clear its date."
+                    f"treatment_{kind}",
+                    gettext("Tick “%(treatment)s” if you had it, or clear its date.")
+                    % {"treatment": label},
                 )
             if when and when > today:
-                self.add_error(f"treatment_{kind}_date", "This date is in the future.")
+                self.add_error(f"treatment_{kind}_date", gettext("This date is in the future."))
+        phone = cleaned.get("phone")
+        if phone and cleaned.get("preferred_contact") == ContactMethod.SMS:
+            problem = text_message_problem(phone)
+            if problem:
+                # On the phone field, where the fix is; every answer stays as typed.
+                self.add_error("phone", problem)
         if cleaned.get("treatment_other") and not cleaned.get("treatment_other_description"):
-            self.add_error("treatment_other_description", "Please tell us which other treatment.")
+            self.add_error(
+                "treatment_other_description", gettext("Please tell us which other treatment.")
+            )
         self._clean_photo_total(
             required=True, first_field=f"photo_{SLOTS[0].angle}", extra_field="photos"
         )
@@ -452,12 +552,12 @@ class PatientReplyForm(KeptPhotosMixin, forms.Form):
     # browser sends again later.
     question = forms.IntegerField(widget=forms.HiddenInput)
     answer = forms.CharField(
-        label="Your answer",
+        label=_("Your answer"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
-    photos = MultiplePhotoField(label="Add photos", required=False)
+    photos = MultiplePhotoField(label=_("Add photos"), required=False)
     # Photos kept across an error are held against this key (uploads.held).
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
@@ -466,6 +566,8 @@ class PatientReplyForm(KeptPhotosMixin, forms.Form):
         cleaned = self.cleaned_data
         has_photos = self.kept_staying() or cleaned.get("photos")
         if not cleaned.get("answer") and not has_photos and not self.errors:
-            raise forms.ValidationError("Please write an answer or add at least one photo.")
+            raise forms.ValidationError(
+                gettext("Please write an answer or add at least one photo.")
+            )
         self._clean_photo_total(required=False, first_field="photos", extra_field="photos")
         return cleaned

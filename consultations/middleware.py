@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.template.response import TemplateResponse
+from django.utils import translation
 
 
 class RequestSizeLimitMiddleware:
@@ -31,4 +32,25 @@ class RequestSizeLimitMiddleware:
                 # discards the unread body itself.
                 response["Connection"] = "close"
             return response.render()
+        return self.get_response(request)
+
+
+# Staff work in English: their pages, the admin and the staff sign-in are not
+# translated for the browser's language (Django's admin and allauth have
+# Spanish of their own, which would otherwise mix with the portal's English).
+STAFF_PATH_PREFIXES = ("/staff/", "/admin/")
+
+
+class StaffInEnglishMiddleware:
+    """English on staff pages and the admin, whatever the browser prefers."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith(STAFF_PATH_PREFIXES):
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = settings.LANGUAGE_CODE
+            # base.html shows no language switch (the staff 404 page too).
+            request.staff_page = True
         return self.get_response(request)

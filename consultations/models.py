@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -21,56 +22,56 @@ def new_reference() -> str:
 
 
 class Status(models.TextChoices):
-    SUBMITTED = "submitted", "Submitted"
-    IN_TRIAGE = "in_triage", "In triage"
-    AWAITING_PATIENT = "awaiting_patient", "Awaiting patient"
-    ROUTED = "routed", "Routed to surgeon"
-    REVIEWED = "reviewed", "Reviewed"
-    CLOSED = "closed", "Closed"
-    SPAM = "spam", "Spam"
-    DUPLICATE = "duplicate", "Duplicate"
+    SUBMITTED = "submitted", _("Submitted")
+    IN_TRIAGE = "in_triage", _("In triage")
+    AWAITING_PATIENT = "awaiting_patient", _("Awaiting patient")
+    ROUTED = "routed", _("Routed to surgeon")
+    REVIEWED = "reviewed", _("Reviewed")
+    CLOSED = "closed", _("Closed")
+    SPAM = "spam", _("Spam")
+    DUPLICATE = "duplicate", _("Duplicate")
 
 
 class Outcome(models.TextChoices):
-    CONSULTATION_BOOKED = "consultation_booked", "Consultation booked"
-    DECLINED_BY_CLINIC = "declined_by_clinic", "Declined by the clinic"
-    DECLINED_BY_PATIENT = "declined_by_patient", "Declined by the patient"
-    NO_RESPONSE = "no_response", "No response from the patient"
+    CONSULTATION_BOOKED = "consultation_booked", _("Consultation booked")
+    DECLINED_BY_CLINIC = "declined_by_clinic", _("Declined by the clinic")
+    DECLINED_BY_PATIENT = "declined_by_patient", _("Declined by the patient")
+    NO_RESPONSE = "no_response", _("No response from the patient")
 
 
 class Recommendation(models.TextChoices):
-    FAT_GRAFTING_CANDIDATE = "fat_grafting_candidate", "Candidate for fat grafting"
-    IN_PERSON_NEEDED = "in_person_needed", "In-person consultation needed"
-    NOT_A_CANDIDATE = "not_a_candidate", "Not a candidate"
-    OTHER = "other", "Other"
+    FAT_GRAFTING_CANDIDATE = "fat_grafting_candidate", _("Candidate for fat grafting")
+    IN_PERSON_NEEDED = "in_person_needed", _("In-person consultation needed")
+    NOT_A_CANDIDATE = "not_a_candidate", _("Not a candidate")
+    OTHER = "other", _("Other")
 
 
 class ContactMethod(models.TextChoices):
-    EMAIL = "email", "Email"
-    PHONE = "phone", "Phone call"
-    SMS = "sms", "Text message"
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone call")
+    SMS = "sms", _("Text message")
 
 
 class ConcernArea(models.TextChoices):
-    UNDER_EYES = "under_eyes", "Under the eyes / tear troughs"
-    CHEEKS = "cheeks", "Cheeks"
-    TEMPLES = "temples", "Temples"
-    JAWLINE = "jawline", "Jawline and chin"
-    LIPS_MOUTH = "lips_mouth", "Around the mouth"
-    FOREHEAD = "forehead", "Forehead"
-    NECK = "neck", "Neck"
-    OTHER = "other", "Somewhere else"
+    UNDER_EYES = "under_eyes", _("Under the eyes / tear troughs")
+    CHEEKS = "cheeks", _("Cheeks")
+    TEMPLES = "temples", _("Temples")
+    JAWLINE = "jawline", _("Jawline and chin")
+    LIPS_MOUTH = "lips_mouth", _("Around the mouth")
+    FOREHEAD = "forehead", _("Forehead")
+    NECK = "neck", _("Neck")
+    OTHER = "other", _("Somewhere else")
 
 
 class TreatmentKind(models.TextChoices):
-    LASER_RESURFACING = "laser_resurfacing", "Laser resurfacing"
-    CARBON_PEEL = "carbon_peel", "Carbon peel"
-    IPL = "ipl", "IPL (intense pulsed light)"
-    RADIOFREQUENCY = "radiofrequency", "Radiofrequency (e.g. microneedling RF)"
-    COOLSCULPTING = "coolsculpting", "CoolSculpting"
-    FILLERS = "fillers", "Fillers"
-    SURGERY = "surgery", "Surgery"
-    OTHER = "other", "Other"
+    LASER_RESURFACING = "laser_resurfacing", _("Laser resurfacing")
+    CARBON_PEEL = "carbon_peel", _("Carbon peel")
+    IPL = "ipl", _("IPL (intense pulsed light)")
+    RADIOFREQUENCY = "radiofrequency", _("Radiofrequency (e.g. microneedling RF)")
+    COOLSCULPTING = "coolsculpting", _("CoolSculpting")
+    FILLERS = "fillers", _("Fillers")
+    SURGERY = "surgery", _("Surgery")
+    OTHER = "other", _("Other")
 
 
 class ConsultationRequest(models.Model):
@@ -127,6 +128,11 @@ class ConsultationRequest(models.Model):
     consent_privacy_at = models.DateTimeField()
     consent_photos_at = models.DateTimeField()
     consent_contact_at = models.DateTimeField()
+
+    # The language the patient chose when sending the request (settings.LANGUAGES):
+    # their status page and every message to them use it, on whatever device
+    # they open them later. Changed by the switch on the status page.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
 
     class Meta:
         ordering = ["-created_at"]

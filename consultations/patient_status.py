@@ -1,108 +1,133 @@
 """What the patient reads on their status page, in plain language.
 
 Internal states are folded into what matters to the patient; nothing here
-mentions notes, staff names or the reasoning behind a decision.
+mentions notes, staff names or the reasoning behind a decision. The texts
+are lazy: they are read in the language of the page that shows them.
 """
 
 from dataclasses import dataclass
 
 from django.db.models import Count, Min, Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from .models import ConsultationRequest, Outcome, Status
 
 
 @dataclass(frozen=True)
 class PatientStatus:
-    headline: str
-    explanation: str
+    # Lazy translations (Promise): read in the language of the page showing them.
+    headline: str | Promise
+    explanation: str | Promise
     # What is still to come, in order; empty once nothing more will happen.
-    next_steps: tuple[str, ...] = ()
+    next_steps: tuple[str | Promise, ...] = ()
 
 
-_CONTACT_YOU = (
+_CONTACT_YOU = _(
     "We contact you by your preferred method with a recommendation and, if you wish, "
     "a consultation appointment."
 )
-_SURGEON_REVIEWS = "If it helps, a surgeon reviews your photos and history."
+_SURGEON_REVIEWS = _("If it helps, a surgeon reviews your photos and history.")
 
 PATIENT_STATUSES = {
     Status.SUBMITTED: PatientStatus(
-        "Received",
-        "Your request and photos have reached the clinic. A coordinator will look at it, "
-        "usually within two working days.",
+        _("Received"),
+        _(
+            "Your request and photos have reached the clinic. A coordinator will look at it, "
+            "usually within two working days."
+        ),
         (
-            "A coordinator checks your request and photos.",
+            _("A coordinator checks your request and photos."),
             _SURGEON_REVIEWS,
             _CONTACT_YOU,
         ),
     ),
     Status.IN_TRIAGE: PatientStatus(
-        "Being reviewed by our coordinator",
-        "A coordinator is reading your request and preparing it for a surgeon.",
+        _("Being reviewed by our coordinator"),
+        _("A coordinator is reading your request and preparing it for a surgeon."),
         (_SURGEON_REVIEWS, _CONTACT_YOU),
     ),
     Status.AWAITING_PATIENT: PatientStatus(
-        "We need a little more from you",
-        "The clinic has asked for more information. Please read the question below and "
-        "answer on this page.",
+        _("We need a little more from you"),
+        _(
+            "The clinic has asked for more information. Please read the question below and "
+            "answer on this page."
+        ),
         (
-            "You answer the clinic's question on this page.",
-            "A coordinator reads your answer and continues with your request.",
+            _("You answer the clinic's question on this page."),
+            _("A coordinator reads your answer and continues with your request."),
             _CONTACT_YOU,
         ),
     ),
     Status.ROUTED: PatientStatus(
-        "With a surgeon",
-        "A surgeon is reviewing your photos and history.",
-        ("The surgeon records a recommendation.", _CONTACT_YOU),
+        _("With a surgeon"),
+        _("A surgeon is reviewing your photos and history."),
+        (_("The surgeon records a recommendation."), _CONTACT_YOU),
     ),
     Status.REVIEWED: PatientStatus(
-        "Review complete",
-        "The surgeon has reviewed your request.",
+        _("Review complete"),
+        _("The surgeon has reviewed your request."),
         (
-            "A coordinator contacts you by your preferred method to discuss the surgeon's "
-            "recommendation and, if you wish, a consultation appointment.",
+            _(
+                "A coordinator contacts you by your preferred method to discuss the surgeon's "
+                "recommendation and, if you wish, a consultation appointment."
+            ),
         ),
     ),
     Status.SPAM: PatientStatus(
-        "Closed",
-        "This request is closed and will not be reviewed. If you sent it and still need "
-        "help, contact the clinic and quote your reference.",
+        _("Closed"),
+        _(
+            "This request is closed and will not be reviewed. If you sent it and still need "
+            "help, contact the clinic and quote your reference."
+        ),
     ),
     Status.DUPLICATE: PatientStatus(
-        "Closed: we already have your request",
-        "This request repeats another one you sent; the clinic is handling that one, so "
-        "there is nothing more to do here.",
+        _("Closed: we already have your request"),
+        _(
+            "This request repeats another one you sent; the clinic is handling that one, so "
+            "there is nothing more to do here."
+        ),
     ),
 }
 
 # Keyed by the stored outcome (a str; Outcome members are equal to theirs).
 CLOSED_OUTCOMES: dict[str, PatientStatus] = {
     Outcome.CONSULTATION_BOOKED: PatientStatus(
-        "Closed: your consultation is booked",
-        "The clinic has booked a consultation with you and has sent, or will send, the "
-        "details by your preferred method. If you cannot find them, contact the clinic.",
+        _("Closed: your consultation is booked"),
+        _(
+            "The clinic has booked a consultation with you and has sent, or will send, the "
+            "details by your preferred method. If you cannot find them, contact the clinic."
+        ),
     ),
     Outcome.DECLINED_BY_CLINIC: PatientStatus(
-        "Closed: the clinic cannot offer a consultation",
-        "After looking at your request, the clinic has decided not to offer a "
-        "consultation for it. If you have questions, contact the clinic and quote your "
-        "reference.",
+        _("Closed: the clinic cannot offer a consultation"),
+        _(
+            "After looking at your request, the clinic has decided not to offer a "
+            "consultation for it. If you have questions, contact the clinic and quote your "
+            "reference."
+        ),
     ),
     Outcome.DECLINED_BY_PATIENT: PatientStatus(
-        "Closed at your request",
-        "You told us you do not want to go ahead, so we have closed this request. You are "
-        "welcome to send a new request at any time.",
+        _("Closed at your request"),
+        _(
+            "You told us you do not want to go ahead, so we have closed this request. You are "
+            "welcome to send a new request at any time."
+        ),
     ),
     Outcome.NO_RESPONSE: PatientStatus(
-        "Closed: we did not hear back from you",
-        "We tried to reach you but did not hear back, so we have closed this request. If "
-        "you would still like a consultation, contact the clinic and quote your reference.",
+        _("Closed: we did not hear back from you"),
+        _(
+            "We tried to reach you but did not hear back, so we have closed this request. If "
+            "you would still like a consultation, contact the clinic and quote your reference."
+        ),
     ),
 }
 _CLOSED = PatientStatus(
-    "Closed",
-    "This request is closed. If you have questions, contact the clinic and quote your reference.",
+    _("Closed"),
+    _(
+        "This request is closed. If you have questions, contact the clinic and quote your "
+        "reference."
+    ),
 )
 
 

@@ -8,6 +8,7 @@ only the typed fields. Every answer is JSON for the widget: ``error`` is a
 sentence for the patient, ``retry`` whether trying again may help.
 """
 
+import json
 import logging
 import re
 import uuid
@@ -16,6 +17,10 @@ from django import forms
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import get_usage
@@ -36,11 +41,62 @@ from .kept_photos import holder_of
 
 logger = logging.getLogger(__name__)
 
-NOT_SAVED = "This photo could not be saved just now. It will be tried again in a moment."
-TOO_MANY = (
+NOT_SAVED = _("This photo could not be saved just now. It will be tried again in a moment.")
+TOO_MANY = _(
     "You have {count} photos here; the clinic takes at most {most}. Remove one to add another."
 )
-SLOW_DOWN = "Too many photos were sent from your network just now. Please wait a minute."
+SLOW_DOWN = _("Too many photos were sent from your network just now. Please wait a minute.")
+
+
+def widget_texts() -> dict[str, str]:
+    """Every sentence the widget shows or announces, in the page's language.
+
+    The page hands them to static/js/photo-upload.js in a data attribute (the
+    CSP allows no inline script); the widget fills in the {placeholders}.
+    """
+    return {
+        "empty": gettext(
+            "“{name}” is empty (0 bytes), so there is no photo in it. "
+            "Please choose the photo again."
+        ),
+        "notPhoto": gettext("“{name}” is not a photo we can take: please choose a {formats} file."),
+        "tooBig": gettext("“{name}” is {size}; each photo may be at most {most}."),
+        "tooManyPixels": gettext(
+            "“{name}” is too large ({width}×{height} pixels). Please send a smaller copy."
+        ),
+        "tooMany": gettext("The clinic takes at most {most} photos. Remove one to add “{name}”."),
+        "dark": gettext("This photo looks dark. If you can, take it again facing a window."),
+        "blurry": gettext("This photo may be blurry. Hold the phone steady, or take it again."),
+        "small": gettext(
+            "This photo is small ({width}×{height} pixels), so details may be hard to see."
+        ),
+        "uploadOf": gettext("Upload of {name}"),
+        "tryAgain": gettext("Try again"),
+        "remove": gettext("Remove"),
+        "checking": gettext("Checking…"),
+        "queued": gettext("Waiting to upload…"),
+        "uploading": gettext("Uploading… {percent}%"),
+        "serverChecking": gettext("Sent; the clinic's server is checking it…"),
+        "uploadingSay": gettext("Uploading {slot}: {name}"),
+        "uploaded": gettext("Uploaded"),
+        "uploadedSay": gettext("{slot}: {name} uploaded."),
+        "connectionLost": gettext("The connection was lost while uploading this photo."),
+        "notUploaded": gettext("This photo could not be uploaded."),
+        "retrying": gettext("{message} Trying again in {seconds} s…"),
+        "failed": gettext("{message} Please try again, or remove it."),
+        "removed": gettext("{name} removed."),
+        "waitOne": gettext("Your request will be sent as soon as 1 more photo has uploaded…"),
+        "waitMany": gettext(
+            "Your request will be sent as soon as {count} more photos have uploaded…"
+        ),
+        "failedOne": gettext(
+            "1 photo could not be uploaded. Please try again or remove it, then send."
+        ),
+        "failedMany": gettext(
+            "{count} photos could not be uploaded. Please try again or remove them, then send."
+        ),
+        "sending": gettext("Sending…"),
+    }
 
 
 def photo_limits() -> dict:
@@ -51,6 +107,7 @@ def photo_limits() -> dict:
         "max_size_text": photo_size(settings.PORTAL_MAX_PHOTO_BYTES),
         "max_pixels": settings.PORTAL_MAX_PHOTO_PIXELS,
         "formats_text": ACCEPTED_FORMATS_TEXT,
+        "texts": json.dumps(widget_texts(), ensure_ascii=False),
         # data-quality-measure-long-side reads as dataset.qualityMeasureLongSide.
         "quality": {
             re.sub(r"[A-Z]", lambda m: "-" + m.group().lower(), name): value
@@ -62,11 +119,11 @@ def photo_limits() -> dict:
 class PhotoUploadForm(forms.Form):
     submission_key = forms.UUIDField()
     slot = forms.ChoiceField(choices=[(angle, angle) for angle in [*SLOT_ANGLES, "other"]])
-    photo = SlotPhotoField(label="Photo")
+    photo = SlotPhotoField(label=_("Photo"))
 
 
-def _refused(message: str, *, status: int, retry: bool = False) -> JsonResponse:
-    response = JsonResponse({"error": message, "retry": retry}, status=status)
+def _refused(message: str | Promise, *, status: int, retry: bool = False) -> JsonResponse:
+    response = JsonResponse({"error": str(message), "retry": retry}, status=status)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -99,6 +156,10 @@ def _over_rate(request: HttpRequest) -> bool:
 @never_cache
 @require_POST
 def photo_upload(request: HttpRequest) -> HttpResponse:
+    # The widget sends the page's language: the status page's is the request's,
+    # which may differ from what this browser prefers.
+    if request.POST.get("language") in dict(settings.LANGUAGES):
+        translation.activate(request.POST["language"])
     if _over_rate(request):
         return _refused(SLOW_DOWN, status=429, retry=True)
     form = PhotoUploadForm(request.POST, request.FILES)
@@ -106,7 +167,7 @@ def photo_upload(request: HttpRequest) -> HttpResponse:
         if "photo" in form.errors:
             return _refused(" ".join(str(message) for message in form.errors["photo"]), status=400)
         # Only a page that was tampered with, or a very old one, gets here.
-        return _refused("Please reload the page and choose the photo again.", status=400)
+        return _refused(gettext("Please reload the page and choose the photo again."), status=400)
     key, slot = form.cleaned_data["submission_key"], form.cleaned_data["slot"]
     [accepted] = form.cleaned_data["photo"]
     photo = chosen_in(accepted, slot)
@@ -152,7 +213,9 @@ def photo_remove(request: HttpRequest, held_id: uuid.UUID) -> HttpResponse:
     except (*STORAGE_ERRORS, *CONNECTION_ERRORS) as error:
         reconnect()
         logger.error("held photo not removed: %s", type(error).__name__)
-        return _refused("This photo could not be removed just now.", status=503, retry=True)
+        return _refused(
+            gettext("This photo could not be removed just now."), status=503, retry=True
+        )
     return HttpResponse(status=204)
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.authenticated import is_signed_in
-from notifications.selectors import notifications_failed_count
+from notifications.selectors import notifications_failed_count, patient_messages
 
 from . import case_changes
 from .access import (
@@ -180,6 +180,7 @@ def _render_case(
             "other_actions": action_forms[1:] if has_next_step else action_forms,
             "note_form": note_form or NoteForm(),
             "viewers": viewers_of(consultation),
+            "patient_messages": patient_messages(consultation),
             **case_detail_related(consultation),
         },
         status=status,

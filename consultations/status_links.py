@@ -34,6 +34,11 @@ def status_path(consultation: ConsultationRequest) -> str:
     return reverse("consultations:status", kwargs={"token": status_token(consultation)})
 
 
+def status_language_path(consultation: ConsultationRequest) -> str:
+    """Where the status page's language switch posts (views.status_language)."""
+    return reverse("consultations:status_language", kwargs={"token": status_token(consultation)})
+
+
 def status_url(consultation: ConsultationRequest) -> str:
     """Absolute link for emails, built from the configured site URL."""
     return settings.PORTAL_SITE_URL + status_path(consultation)

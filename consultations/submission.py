@@ -59,6 +59,7 @@ def consultation_submit(
     treatments: list[TreatmentEntry],
     photos: list[AcceptedPhoto],
     held: Sequence[HeldUpload] = (),
+    language: str = "en",
 ) -> ConsultationRequest:
     """Store a patient's request and photos, all or nothing.
 
@@ -66,7 +67,8 @@ def consultation_submit(
     the first submission created. If any photo cannot be written, no row
     remains and the objects already written are deleted. ``held`` are photos
     kept from earlier posts of the form: they become the request's photos in
-    the same transaction, or stay held if it fails.
+    the same transaction, or stay held if it fails. ``language`` is the one
+    the patient read the form in: every later message to them uses it.
     """
     existing = ConsultationRequest.objects.filter(submission_key=submission_key).first()
     if existing:
@@ -92,6 +94,7 @@ def consultation_submit(
                 region=region,
                 symptoms=symptoms,
                 goals=goals,
+                language=language,
             )
             RequestConcern.objects.bulk_create(
                 RequestConcern(consultation=consultation, area=area) for area in concerns

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.i18n import set_language
 
 from . import photo_uploads, views
 
@@ -20,4 +21,9 @@ urlpatterns = [
         name="photo_preview",
     ),
     path("status/<str:token>/", views.request_status, name="status"),
+    # The language switch of the patient's pages (a POST form, no script):
+    # Django's view sets the cookie; the status page's also keeps the choice
+    # with the request, for the messages that follow.
+    path("language/", set_language, name="language"),
+    path("status/<str:token>/language/", views.status_language, name="status_language"),
 ]

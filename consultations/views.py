@@ -1,9 +1,12 @@
 import logging
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -14,11 +17,17 @@ from .case_changes import consultation_patient_reply, open_information_request
 from .form_page import request_form_fields
 from .forms import ConsultationRequestForm, PatientReplyForm
 from .kept_photos import keep_photos, kept_for
+from .languages import activate_for, patient_language, remember_choice
 from .models import ConsultationRequest
 from .patient_status import patient_status, photo_counts
 from .photo_uploads import photo_limits
 from .rate_limit import limit_posts_per_address
-from .status_links import consultation_for_token, status_link_ended, status_path
+from .status_links import (
+    consultation_for_token,
+    status_language_path,
+    status_link_ended,
+    status_path,
+)
 from .submission import SubmissionFailed, consultation_submit
 from .workflow import TransitionRefused
 
@@ -30,7 +39,7 @@ logger = logging.getLogger(__name__)
 # request already made instead of creating a second one.
 LAST_SUBMISSION = "consultations.last_submission"
 
-ALREADY_ANSWERED = "We already have your answer; nothing was sent twice."
+ALREADY_ANSWERED = _("We already have your answer; nothing was sent twice.")
 
 
 def _last_submission(request: HttpRequest) -> ConsultationRequest | None:
@@ -125,7 +134,9 @@ def _request_submit(request: HttpRequest) -> HttpResponse:
         return render_request_form(request, form, status=503, submission_failed=True)
     if sent is not None:
         _remember_submission(request, sent)
-        messages.info(request, "You had already sent this request; nothing was sent twice.")
+        messages.info(
+            request, gettext("You had already sent this request; nothing was sent twice.")
+        )
         return redirect(status_path(sent))
     if not form.is_valid():
         if key is not None:
@@ -149,6 +160,7 @@ def _request_submit(request: HttpRequest) -> HttpResponse:
             treatments=form.treatments(),
             photos=form.new_photos(),
             held=form.kept_staying(),
+            language=patient_language(),
         )
     except SubmissionFailed:
         reconnect()
@@ -191,6 +203,7 @@ def render_status_page(
     ``reply_form`` is a bound form with errors; ``typed`` the values of a
     refused post to show again in a fresh one.
     """
+    activate_for(request, consultation)
     question = open_information_request(consultation)
     if question is not None and reply_form is None:
         reply_form = PatientReplyForm(
@@ -208,6 +221,7 @@ def render_status_page(
             "reply_form": reply_form if question is not None else None,
             "photo_limits": photo_limits() if question is not None else None,
             "replied": request.GET.get("replied") == "1",
+            "language_action": status_language_path(consultation),
             **flags,
         },
         status=status,
@@ -248,8 +262,13 @@ def _status_page(request: HttpRequest, token: str) -> HttpResponse:
     consultation = consultation_for_token(token)
     if consultation is None:
         raise Http404("No request matches this link.")
+    activate_for(request, consultation)
     if status_link_ended(consultation):
-        return render(request, "consultations/status_closed.html")
+        return render(
+            request,
+            "consultations/status_closed.html",
+            {"language_action": status_language_path(consultation)},
+        )
     if request.method == "POST":
         return _reply_submit(request, consultation)
     return render_status_page(request, consultation)
@@ -292,3 +311,19 @@ def _reply_submit(request: HttpRequest, consultation: ConsultationRequest) -> Ht
         )
     held_uploads_release(form.kept_leaving())
     return redirect(request.path + "?replied=1")
+
+
+@never_cache
+@require_POST
+def status_language(request: HttpRequest, token: str) -> HttpResponse:
+    """The language switch on the status page: the patient's new choice is kept
+    with the request, so later messages use it too, and in this browser's cookie."""
+    consultation = consultation_for_token(token)
+    if consultation is None:
+        raise Http404("No request matches this link.")
+    chosen = request.POST.get("language", "")
+    if chosen in dict(settings.LANGUAGES) and chosen != consultation.language:
+        # Only this column: the case's version and timeline are the clinic's.
+        ConsultationRequest.objects.filter(pk=consultation.pk).update(language=chosen)
+        logger.info("patient language changed ref=%s language=%s", consultation.reference, chosen)
+    return remember_choice(redirect(status_path(consultation)), chosen)

@@ -43,6 +43,10 @@ class NotificationAdmin(ReadOnlyAdmin):
         "claimed_until",
         "handed_over_at",
         "sent_at",
+        # The provider's id and delivery report (texts): no content, no number.
+        "provider_message_id",
+        "provider_status",
+        "provider_status_at",
     )
     actions = ["retry_now", "send_again_maybe_duplicate"]
 

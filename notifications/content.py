@@ -1,8 +1,11 @@
 """What a notification says, rendered from templates when it is sent.
 
-Templates live in ``templates/emails/<event>-subject.txt``, ``-body.txt`` and
-``-body.html``. Their context has the clinic's name, the request's reference
+Email templates live in ``templates/emails/<event>-subject.txt``, ``-body.txt``
+and ``-body.html``; text messages (patients' events only) in
+``templates/sms/<event>.txt``. Their context has the clinic's name, the request's reference
 and one absolute link; nothing the patient typed is ever given to them.
+They are rendered in ``notification_language`` (the one place that is
+chosen is ``services.notification_deliver``, around every transport).
 """
 
 from dataclasses import dataclass
@@ -29,6 +32,13 @@ def notification_link(notification: Notification) -> str:
     if notification.recipient_kind == RecipientKind.PATIENT:
         return status_url(consultation)
     return staff_case_url(consultation.reference)
+
+
+def notification_language(notification: Notification) -> str:
+    """The patient's messages are in the language of their request; staff's in English."""
+    if notification.recipient_kind == RecipientKind.PATIENT:
+        return notification.consultation.language
+    return settings.LANGUAGE_CODE
 
 
 def notification_context(notification: Notification) -> dict:
@@ -63,3 +73,9 @@ def webhook_payload(notification: Notification) -> dict:
         # Slack, Mattermost and Teams-style incoming webhooks show "text".
         "text": f"{subject}: {context['link']}",
     }
+
+
+def sms_render(notification: Notification) -> str:
+    """One paragraph: template line breaks and indents would cost characters."""
+    text = render_to_string(f"sms/{notification.event}.txt", notification_context(notification))
+    return " ".join(text.split())

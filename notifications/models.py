@@ -27,6 +27,8 @@ class Event(models.TextChoices):
 class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     WEBHOOK = "webhook", "Staff chat webhook"
+    # To patients who chose text messages; the number is read at send time.
+    SMS = "sms", "Text message"
 
 
 class RecipientKind(models.TextChoices):
@@ -81,6 +83,13 @@ class Notification(models.Model):
     # each new claim: a "sending" row whose lease ran out with this set may
     # have been delivered, so the sweep marks it uncertain instead of re-sending.
     handed_over_at = models.DateTimeField(null=True, blank=True)
+    # The provider's id for the message (Twilio's "SM..." sid), to match its
+    # delivery reports and to look it up in the provider's console. No content.
+    provider_message_id = models.CharField(max_length=64, blank=True)
+    # What the provider last reported of the message (Twilio's status callback,
+    # notifications/delivery_reports.py): "sent", "delivered", "undelivered", "failed".
+    provider_status = models.CharField(max_length=20, blank=True)
+    provider_status_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

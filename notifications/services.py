@@ -41,12 +41,13 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from common.publish import task_publish
 from consultations.access import StaffRole, users_with_role
 from consultations.models import ConsultationRequest
 
+from .content import notification_language
 from .models import Channel, Notification, NotificationStatus, RecipientKind
 from .transports import RecipientGone, TransportError, transport_for
 
@@ -197,8 +198,20 @@ def _claim(notification_id: int) -> Notification | None:
         row.attempts += 1
         row.claimed_until = now + datetime.timedelta(seconds=settings.PORTAL_NOTIFY_CLAIM_SECONDS)
         row.handed_over_at = None
+        # A new attempt is a new message at the provider: forget the last one's id and report.
+        row.provider_message_id = row.provider_status = ""
+        row.provider_status_at = None
         row.save(
-            update_fields=["status", "attempts", "claimed_until", "handed_over_at", "updated_at"]
+            update_fields=[
+                "status",
+                "attempts",
+                "claimed_until",
+                "handed_over_at",
+                "provider_message_id",
+                "provider_status",
+                "provider_status_at",
+                "updated_at",
+            ]
         )
     return row
 
@@ -243,7 +256,10 @@ def notification_deliver(*, notification_id: int) -> DeliveryResult:
         handed_over = True
 
     try:
-        transport_for(row.channel).send(row, hand_over)
+        # Every channel renders inside this: the patient's messages in the
+        # language of their request, whichever language this worker was in.
+        with translation.override(notification_language(row)):
+            provider_message_id = transport_for(row.channel).send(row, hand_over)
     except RecipientGone as gone:
         _finish(row, status=NotificationStatus.CANCELLED, last_error=str(gone)[:300])
         logger.info("notification cancelled id=%s ref=%s: %s", row.pk, ref, gone)
@@ -258,7 +274,13 @@ def notification_deliver(*, notification_id: int) -> DeliveryResult:
             # A backend we do not know failed after taking the message.
             return _maybe_sent(row, ref, f"{type(error).__name__} after hand-over")
         return _failed(row, ref, type(error).__name__, retryable=True)
-    _finish(row, status=NotificationStatus.SENT, sent_at=timezone.now(), last_error="")
+    _finish(
+        row,
+        status=NotificationStatus.SENT,
+        sent_at=timezone.now(),
+        last_error="",
+        provider_message_id=provider_message_id or "",
+    )
     logger.info("notification sent id=%s ref=%s event=%s", row.pk, ref, row.event)
     return DeliveryResult(status=NotificationStatus.SENT)
 

@@ -10,13 +10,16 @@ user, a webhook switched off).
 ``send(notification, handing_over)`` calls ``handing_over()`` once everything
 that cannot deliver anything is done (rendering, connecting, logging in) and
 just before the message leaves: the caller records that moment durably, so a
-worker lost after it is known to have maybe sent. Adding SMS is one more
-class here and one entry in ``CHANNELS``; callers do not change.
+worker lost after it is known to have maybe sent. It returns the provider's
+id for the message when there is one (a Twilio sid), which the caller keeps.
+A channel is one class here and one entry in ``CHANNELS``; callers do not change.
 """
 
 import contextlib
+import http.client
 import json
 import smtplib
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -26,7 +29,9 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 
 from consultations.models import Status
 
-from .content import email_render, webhook_payload
+from . import twilio
+from .content import email_render, sms_render, webhook_payload
+from .links import sms_status_callback_url
 from .models import Channel, Notification, RecipientKind
 
 
@@ -45,17 +50,21 @@ class RecipientGone(Exception):
 
 
 class Transport:
-    def send(self, notification: Notification, handing_over: Callable[[], None]) -> None:
+    def send(self, notification: Notification, handing_over: Callable[[], None]) -> str | None:
         raise NotImplementedError
+
+
+def _patient_still_wanted(notification: Notification) -> None:
+    # Checked when sending, so a confirmation still queued when staff mark
+    # the request as spam is cancelled too.
+    if notification.consultation.status == Status.SPAM:
+        raise RecipientGone("request marked as spam: the patient is not contacted")
 
 
 def email_address_for(notification: Notification) -> str:
     kind = notification.recipient_kind
     if kind == RecipientKind.PATIENT:
-        # Checked when sending, so a confirmation still queued when staff mark
-        # the request as spam is cancelled too.
-        if notification.consultation.status == Status.SPAM:
-            raise RecipientGone("request marked as spam: the patient is not mailed")
+        _patient_still_wanted(notification)
         address = notification.consultation.email
     elif kind == RecipientKind.USER:
         user = notification.recipient_user
@@ -164,9 +173,81 @@ class WebhookTransport(Transport):
             ) from error
 
 
+def phone_number_for(notification: Notification) -> str:
+    """The patient's number in E.164 (+447400123456), read when sending."""
+    if notification.recipient_kind != RecipientKind.PATIENT:
+        raise TransportError("text messages go to patients only", retryable=False)
+    _patient_still_wanted(notification)
+    phone = notification.consultation.phone
+    if not phone:
+        # Erased, or never given.
+        raise RecipientGone("the patient has no phone number")
+    return phone.as_e164
+
+
+class SmsTransport(Transport):
+    """Texts through Twilio's Messages API (notifications/twilio.py), or, in the
+    demo, printed to the console without the number."""
+
+    def send(self, notification: Notification, handing_over: Callable[[], None]) -> str | None:
+        backend = settings.PORTAL_SMS_BACKEND
+        if backend not in ("twilio", "console"):
+            raise RecipientGone("text messages are not set up (PORTAL_SMS_BACKEND)")
+        number = phone_number_for(notification)
+        body = sms_render(notification)
+        handing_over()
+        if backend == "console":
+            _console_print(notification, body)
+            return None
+        try:
+            created = twilio.message_create(
+                to=number, body=body, status_callback=_status_callback(notification)
+            )
+        except twilio.Refused as refused:
+            raise TransportError(
+                f"SMS HTTP {refused.status} Twilio error {refused.code}",
+                retryable=_worth_retrying(refused.status),
+            ) from None
+        except urllib.error.URLError as error:
+            # Raised while connecting or sending the request (DNS, refused
+            # connection): Twilio never had the whole request, nothing was sent.
+            reason = getattr(error, "reason", error)
+            raise TransportError(f"SMS {type(reason).__name__}") from None
+        except (OSError, http.client.HTTPException) as error:
+            # The request went and no status came back: Twilio may have taken it.
+            raise TransportError(
+                f"SMS {type(error).__name__} after hand-over", uncertain=True
+            ) from None
+        return created.sid
+
+
+def _status_callback(notification: Notification) -> str:
+    if not settings.PORTAL_SMS_STATUS_CALLBACKS:
+        return ""
+    return sms_status_callback_url(notification.pk)
+
+
+def _worth_retrying(status: int) -> bool:
+    """5xx and 429 (rate limited): Twilio could not take it now, later may work.
+    401: the account's credentials were refused, which nothing sent, and which
+    the clinic can fix. Any other 4xx (21211 invalid number, 21610 the patient
+    replied STOP, 21614 not a mobile, ...) will be refused again: failed."""
+    return status >= 500 or status in (401, 408, 429)
+
+
+def _console_print(notification: Notification, body: str) -> None:
+    # Like Django's console email backend: the demo's stdout, DEBUG only
+    # (settings refuse it otherwise). The number stays out of it.
+    reference = notification.consultation.reference
+    sys.stdout.write(f"Text message {notification.pk} about {reference} (number not shown):\n")
+    sys.stdout.write(f"{body}\n{'-' * 79}\n")
+    sys.stdout.flush()
+
+
 CHANNELS: dict[str, type[Transport]] = {
     Channel.EMAIL: EmailTransport,
     Channel.WEBHOOK: WebhookTransport,
+    Channel.SMS: SmsTransport,
 }
 
 

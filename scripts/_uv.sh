@@ -17,16 +17,27 @@ fi
 export UV_PYTHON_DOWNLOADS=never
 "$UV" sync --locked --quiet
 
-# Uploaded PNG, WebP, HEIC and AVIF photos are decoded by libvips, a system
-# library (pyvips only binds it): Debian's libvips42, brought in here as root.
-if ! "$UV" run --quiet python -c "import pyvips" >/dev/null 2>&1; then
+# System packages, brought in here as root on Debian: libvips (Debian's
+# libvips42) decodes uploaded PNG, WebP, HEIC and AVIF photos (pyvips only
+# binds it); GNU gettext's msgfmt compiles the translations below.
+missing=""
+"$UV" run --quiet python -c "import pyvips" >/dev/null 2>&1 || missing="$missing libvips42"
+command -v msgfmt >/dev/null 2>&1 || missing="$missing gettext"
+if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "Installing libvips (Debian's libvips42) ..."
+    echo "Installing$missing ..."
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libvips42 >/dev/null
+    # shellcheck disable=SC2086 # one word per package
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
   else
-    echo "libvips is missing: install it (Debian/Ubuntu: sudo apt-get install libvips42," \
-      "macOS: brew install vips), then run this again." >&2
+    echo "Missing system packages:$missing. Install them (Debian/Ubuntu: sudo apt-get" \
+      "install$missing; macOS: brew install vips gettext), then run this again." >&2
     exit 1
   fi
 fi
+
+# The patient's pages and messages in Spanish: locale/*/LC_MESSAGES/*.po are
+# compiled into the .mo files Django reads (built here, never committed; an
+# unchanged catalogue is skipped).
+DJANGO_DEBUG=true PORTAL_LOG_LEVEL=WARNING "$UV" run --quiet python manage.py compilemessages \
+  --ignore=.venv --ignore=var --ignore=node_modules >/dev/null

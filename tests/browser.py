@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.staff import PASSWORD, fresh_code
-from tests.submission import PATIENT
+from tests.submission import MOBILE, PATIENT
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -131,7 +131,8 @@ def fill_form(page) -> None:
     page.get_by_label("First name").fill(PATIENT["first_name"])
     page.get_by_label("Last name").fill(PATIENT["last_name"])
     page.get_by_label("Email address").fill(PATIENT["email"])
-    page.get_by_label("Phone number").fill(PATIENT["phone"])
+    # Texts need a number that can take them (the form checks it is a mobile).
+    page.get_by_label("Phone number").fill(MOBILE)
     page.get_by_label("Text message").check()
     page.get_by_label("Date of birth").fill("1990-02-14")
     page.get_by_label("Country where you live").select_option("GB")

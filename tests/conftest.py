@@ -501,6 +501,35 @@ def celery_worker(celery_app_on_broker, redis_url, transactional_db, private_roo
     stop_worker(process)
 
 
+# --- Text messages: a stand-in for Twilio's API on a local port -------------------
+
+
+@pytest.fixture
+def fake_twilio(settings, monkeypatch):
+    """A FakeTwilio, and the portal's SMS settings pointed at it: in this process
+    (settings) and in any worker started after this fixture (environment)."""
+    from tests.sms_server import FakeTwilio
+    from tests.sms_support import ACCOUNT_SID, AUTH_TOKEN, SENDER
+
+    server = FakeTwilio()
+    config = {
+        "PORTAL_SMS_BACKEND": "twilio",
+        "PORTAL_SMS_ACCOUNT_SID": ACCOUNT_SID,
+        "PORTAL_SMS_AUTH_TOKEN": AUTH_TOKEN,
+        "PORTAL_SMS_FROM": SENDER,
+        "PORTAL_SMS_MESSAGING_SERVICE_SID": "",
+        "PORTAL_SMS_API_URL": server.url,
+        "PORTAL_SMS_TIMEOUT": 1,
+    }
+    for name, value in config.items():
+        setattr(settings, name, value)
+        monkeypatch.setenv(name, str(value))
+    # A worker's retry comes a second later, not thirty.
+    monkeypatch.setenv("PORTAL_NOTIFY_RETRY_BASE_SECONDS", "1")
+    yield server
+    server.close()
+
+
 # --- Staff roles ---------------------------------------------------------------
 
 

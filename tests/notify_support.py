@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 
 from consultations.access import StaffRole
 from tests.staff import make_user
-from tests.submission import PATIENT
+from tests.submission import MOBILE, PATIENT
 
 # Everything the patient typed that could identify them or their health.
 PHI = [
@@ -23,6 +23,11 @@ PHI = [
     # Not "7946" alone: ids and task UUIDs contain four-digit runs by chance.
     "7946 0958",
     "79460958",
+    MOBILE,
+    "+447400123456",
+    "07400 123456",
+    "7400 123456",
+    "7400123456",
     PATIENT["symptoms"],
     PATIENT["symptoms"][:30],
     "laser",

@@ -100,3 +100,24 @@ def signed_in(client, user):
     second = client.post(reverse("mfa_authenticate"), {"code": code})
     assert second.status_code == 302, "the authenticator code was refused"
     return client
+
+
+def case_page_queries(client, cases) -> list[int]:
+    """Queries each case page takes on its first view by the signed-in client
+    (opening a case again reads a little differently), after a warm-up view."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import ConsultationRequestFactory
+
+    def view(case) -> None:
+        response = client.get(reverse("staff:case_detail", args=[case.reference]))
+        assert response.status_code == 200
+
+    view(ConsultationRequestFactory())
+    counted = []
+    for case in cases:
+        with CaptureQueriesContext(connection) as queries:
+            view(case)
+        counted.append(len(queries))
+    return counted

@@ -12,6 +12,10 @@ PATIENT = {
     "symptoms": "Hollowing under both eyes three weeks after a CO2 laser resurfacing session.",
     "goals": "Restore the volume in my under-eye area without looking overdone.",
 }
+# A UK mobile, for patients who choose text messages (PATIENT's phone is a
+# landline). libphonenumber's own example: Ofcom's 07700 900xxx drama range is
+# not a valid number to it, and the form refuses it like any invalid number.
+MOBILE = "+44 7400 123456"
 
 
 def form_data(**overrides) -> dict:

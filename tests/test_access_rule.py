@@ -53,6 +53,9 @@ RULES = {
     "consultations:request_another": PUBLIC,
     "consultations:received": PUBLIC,
     "consultations:status": PATIENT_LINK,
+    "consultations:status_language": PATIENT_LINK,
+    # The language switch (Django's set_language): a cookie, nothing else.
+    "consultations:language": PUBLIC,
     "consultations:photo_upload": PUBLIC,
     "consultations:photo_remove": OWN_UPLOAD,
     "consultations:photo_preview": OWN_UPLOAD,
@@ -79,6 +82,9 @@ RULES = {
     "health_live": PUBLIC,
     "health_ready": PUBLIC,
     "admin:*": ADMIN,
+    # Twilio's delivery reports for texts: refused (403) unless signed with the
+    # auth token; shows nothing, records nothing (a GET is a 405).
+    "notifications:sms_status": PUBLIC,
 }
 
 # Views that change something are exercised with an empty POST: for someone
@@ -90,6 +96,8 @@ POSTED = {
     "account_logout",
     "consultations:photo_upload",
     "consultations:photo_remove",
+    "consultations:status_language",
+    "consultations:language",
 }
 
 ACTORS = [
@@ -266,6 +274,7 @@ def values(route: Route, world, *, actor: str, missing: bool = False) -> dict:
         "key": "not-a-key",
         "pk": "1",
         "held_id": str(world["held"].pk),
+        "notification_id": "1",
     }
 
 
@@ -306,7 +315,7 @@ def test_every_url_is_classified_and_follows_its_rule_for_every_actor(world):
                 assert not records, where
                 continue
             if rule == PATIENT_LINK:
-                check_patient_link(response, actor, where)
+                check_patient_link(response, actor, where, route)
                 assert not records, where
                 continue
             if rule == OWN_UPLOAD:
@@ -381,8 +390,12 @@ def check_own_upload(response, actor, route, world, where):
         assert response.status_code == 200 and response["Content-Type"] == "image/jpeg", where
 
 
-def check_patient_link(response, actor, where):
-    if actor == "patient":
+def check_patient_link(response, actor, where, route):
+    if route.name == "consultations:status_language" and actor in ("patient", "other patient"):
+        # The switch sends the patient back to their own status page.
+        assert response.status_code == 302, where
+        assert response["Location"].startswith("/status/"), where
+    elif actor == "patient":
         assert response.status_code == 200, where
     elif actor == "other patient":
         # Their own page, with nothing of the case under test.

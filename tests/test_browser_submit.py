@@ -49,6 +49,9 @@ def test_a_refused_security_check_keeps_what_was_typed(patient):
     page.goto("/")
     fill_form(page)
     page.get_by_label("Other photos").set_input_files([FIXTURES / "portrait_6.jpg"])
+    # The widget's upload done first: otherwise Send waits for it and the
+    # refused post may come after this block (a race under load).
+    page.locator("[data-state=uploaded]").wait_for()
     patient.context.clear_cookies()
     with patient.expect_status(403):
         page.get_by_role("button", name="Send my request").click()

@@ -6,15 +6,14 @@ import re
 from pathlib import Path
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from notifications.models import Notification
 from tests.browser import PHONE, Person, sign_in, wait_for_images
 from tests.factories import ConsultationRequestFactory
 from tests.images import image_bytes
 from tests.photos import stored_photo
-from tests.staff import signed_in
+from tests.staff import case_page_queries, signed_in
 from uploads.services import photo_process
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "photo-angles"
@@ -111,20 +110,22 @@ def test_photos_chosen_for_comparison_keep_angle_order_whatever_order_they_were_
     assert angle_words(html) == ["Front", "Right profile", LATER]
 
 
-def test_the_case_page_takes_as_many_queries_for_six_photos_as_for_two(
+def test_the_case_page_takes_as_many_queries_for_six_photos_and_messages_as_for_two(
     client, coordinator_user, private_root
 ):
     few, _ = case_with_photos(["front", "added_later"])
     many, _ = case_with_photos(["added_later", "other", "front", "", "left_profile", "front"])
+    # And messages to the patient, listed on the page too.
+    for channel in ("email", "sms", "sms"):
+        Notification.objects.create(
+            consultation=many,
+            event="request_confirmation",
+            channel=channel,
+            recipient_kind="patient",
+            status="sent",
+        )
     signed_in(client, coordinator_user)
-    # Each is counted on its first view: opening a case again reads a little differently.
-    page(client, "staff:case_detail", ConsultationRequestFactory())
-
-    counted = []
-    for case in (few, many):
-        with CaptureQueriesContext(connection) as queries:
-            page(client, "staff:case_detail", case)
-        counted.append(len(queries))
+    counted = case_page_queries(client, [few, many])
 
     assert counted[0] == counted[1], counted
 

@@ -15,17 +15,22 @@ from tests.test_deploy_settings import HARDENED
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start(env: dict) -> subprocess.CompletedProcess:
-    """`manage.py check` in a process that sees only HARDENED plus ``env``."""
+def start_env(env: dict) -> dict:
+    """The environment of a process that sees only HARDENED plus ``env``."""
     base = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("DJANGO_", "PORTAL_", "CELERY_", "EMAIL_", "AWS_"))
     }
+    return {**base, "DJANGO_SETTINGS_MODULE": "config.settings", **HARDENED, **env}
+
+
+def start(env: dict) -> subprocess.CompletedProcess:
+    """`manage.py check` in a process that sees only HARDENED plus ``env``."""
     return subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,
-        env={**base, "DJANGO_SETTINGS_MODULE": "config.settings", **HARDENED, **env},
+        env=start_env(env),
         capture_output=True,
         text=True,
         timeout=60,
@@ -40,6 +45,8 @@ UNSAFE = {
     "eager_tasks": ({"CELERY_BROKER_URL": ""}, "CELERY_BROKER_URL is not set"),
     "console_email": ({"EMAIL_URL": "consolemail://"}, "delivers no mail"),
     "local_site_url": ({"PORTAL_SITE_URL": "http://localhost:8000"}, "points at this machine"),
+    # Only when chosen: with DEBUG off and no Twilio account texts are off.
+    "console_sms": ({"PORTAL_SMS_BACKEND": "console"}, "prints text messages"),
 }
 
 
@@ -123,3 +130,39 @@ def test_a_missing_secret_file_stops_start_up(tmp_path):
     result = start({"DATABASE_URL_FILE": str(tmp_path / "absent")})
     assert result.returncode == 1
     assert "DATABASE_URL_FILE: cannot read" in result.stderr
+
+
+def test_without_an_sms_account_texts_are_off_and_the_portal_starts():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; print(settings.PORTAL_SMS_BACKEND)",
+        ],
+        cwd=ROOT,
+        env={**start_env({}), "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "off", result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"PORTAL_SMS_ACCOUNT_SID": "AC1"},
+            "need PORTAL_SMS_ACCOUNT_SID and PORTAL_SMS_AUTH_TOKEN",
+        ),
+        (
+            {"PORTAL_SMS_ACCOUNT_SID": "AC1", "PORTAL_SMS_AUTH_TOKEN": "t"},
+            "need a sender: PORTAL_SMS_FROM or PORTAL_SMS_MESSAGING_SERVICE_SID",
+        ),
+        ({"PORTAL_SMS_BACKEND": "carrier-pigeon"}, "choose twilio, console or off"),
+    ],
+)
+def test_a_half_configured_sms_account_stops_start_up(env, message):
+    result = start(env)
+    assert result.returncode == 1
+    assert message in result.stderr

@@ -1,17 +1,18 @@
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PhotoAngle(models.TextChoices):
-    FRONT = "front", "Front"
-    LEFT_OBLIQUE = "left_oblique", "Left oblique"
-    RIGHT_OBLIQUE = "right_oblique", "Right oblique"
-    LEFT_PROFILE = "left_profile", "Left profile"
-    RIGHT_PROFILE = "right_profile", "Right profile"
-    OTHER = "other", "Other"
+    FRONT = "front", _("Front")
+    LEFT_OBLIQUE = "left_oblique", _("Left oblique")
+    RIGHT_OBLIQUE = "right_oblique", _("Right oblique")
+    LEFT_PROFILE = "left_profile", _("Left profile")
+    RIGHT_PROFILE = "right_profile", _("Right profile")
+    OTHER = "other", _("Other")
     # Sent later by the patient, with a reply to the clinic's question.
-    ADDED_LATER = "added_later", "Added later"
+    ADDED_LATER = "added_later", _("Added later")
 
 
 # The order staff see photos in: the guided angles, then the rest.
@@ -24,16 +25,16 @@ def angle_rank(angle: str) -> int:
 
 
 class ProcessingStatus(models.TextChoices):
-    PENDING = "pending", "Processing"
-    READY = "ready", "Ready"
-    FAILED = "failed", "Could not be processed"
+    PENDING = "pending", _("Processing")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Could not be processed")
 
 
 class RenditionName(models.TextChoices):
     # Full resolution, upright, without metadata: what a surgeon zooms into.
-    REVIEW = "review", "Review"
-    DISPLAY = "display", "Display"
-    THUMBNAIL = "thumbnail", "Thumbnail"
+    REVIEW = "review", _("Review")
+    DISPLAY = "display", _("Display")
+    THUMBNAIL = "thumbnail", _("Thumbnail")
 
 
 class StoredOriginal(models.Model):

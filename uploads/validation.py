@@ -17,6 +17,9 @@ import warnings
 from dataclasses import dataclass
 from typing import IO
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
 from .streamed import LOADERS as STREAMED_FORMATS
@@ -35,7 +38,8 @@ ACCEPTED_FORMATS = {
     "HEIF": "image/heif",
     "AVIF": "image/avif",
 }
-ACCEPTED_FORMATS_TEXT = "JPEG, PNG, WebP, HEIC or AVIF"
+# Lazy: the "or" is read in the language of the page or message that shows it.
+ACCEPTED_FORMATS_TEXT = _("JPEG, PNG, WebP, HEIC or AVIF")
 # The file input's ``accept``: types, and extensions for systems that know no
 # type for a file (HEIC and AVIF on older Windows and Android, MPO anywhere).
 ACCEPTED_FILE_TYPES = ",".join(
@@ -97,6 +101,18 @@ class PixelLimitExceeded(Exception):
             f"photos may have at most {megapixels(self.max_pixels)} megapixels"
         )
 
+    def refusal(self, name: str) -> str:
+        """What the patient reads, in their language."""
+        return gettext(
+            "“%(name)s” is too large (%(width)s×%(height)s pixels); photos may have at most "
+            "%(most)s megapixels."
+        ) % {
+            "name": name,
+            "width": number_format(self.width, force_grouping=True),
+            "height": number_format(self.height, force_grouping=True),
+            "most": megapixels(self.max_pixels),
+        }
+
 
 @dataclass(frozen=True)
 class PhotoFacts:
@@ -124,14 +140,12 @@ def inspect_photo(fileobj: IO[bytes], *, name: str, max_pixels: int) -> PhotoFac
         if streamed:
             decode_streamed(fileobj, image_format)
     except PixelLimitExceeded as too_large:
-        raise PhotoRejected(f"“{name}” {too_large.describe()}.") from None
+        raise PhotoRejected(too_large.refusal(name)) from None
     except Image.UnidentifiedImageError:
         raise PhotoRejected(_not_a_photo(name)) from None
     except Image.DecompressionBombError:
         # A plugin's own check while decoding; the declared size was allowed.
-        raise PhotoRejected(
-            f"“{name}” {PixelLimitExceeded(width, height, max_pixels).describe()}."
-        ) from None
+        raise PhotoRejected(PixelLimitExceeded(width, height, max_pixels).refusal(name)) from None
     except DECODE_ERRORS as error:
         logger.info("upload refused, decoder raised %s", type(error).__name__)
         raise PhotoRejected(_damaged(name)) from None
@@ -242,14 +256,17 @@ def megapixels(pixels: int) -> str:
 
 
 def _not_a_photo(name: str) -> str:
-    return f"“{name}” is not a photo we can read. Please upload a {ACCEPTED_FORMATS_TEXT} image."
+    return gettext("“%(name)s” is not a photo we can read. Please upload a %(formats)s image.") % {
+        "name": name,
+        "formats": ACCEPTED_FORMATS_TEXT,
+    }
 
 
 def _damaged(name: str) -> str:
-    return (
-        f"“{name}” appears to be damaged or incomplete. Please choose the photo again, "
+    return gettext(
+        "“%(name)s” appears to be damaged or incomplete. Please choose the photo again, "
         "or export it from your photo app once more."
-    )
+    ) % {"name": name}
 
 
 def _size(fileobj: IO[bytes]) -> int:

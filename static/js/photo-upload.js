@@ -14,6 +14,15 @@
   var waitNote = form.querySelector("[data-photo-wait]");
   var RETRY_DELAYS = [1000, 3000, 8000];
   var items = [];
+  // Every sentence comes from the page (data-texts, consultations/photo_uploads.py),
+  // rendered in the patient's language, with {placeholders} filled in here.
+  var TEXTS = JSON.parse(config.texts || "{}");
+
+  function t(key, values) {
+    return (TEXTS[key] || key).replace(/\{(\w+)\}/g, function (all, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? values[name] : all;
+    });
+  }
 
   function say(text) {
     // Emptied first, so that the same words said twice are read twice.
@@ -40,16 +49,12 @@
 
   // The checks the browser can make at once; the server decodes every photo again.
   function refusal(file) {
-    var name = "\u201c" + file.name + "\u201d";
-    if (file.size === 0) {
-      return name + " is empty (0 bytes), so there is no photo in it. Please choose the photo again.";
-    }
+    if (file.size === 0) { return t("empty", { name: file.name }); }
     if (!/^image\//.test(file.type) && !EXTENSIONS.test(file.name)) {
-      return name + " is not a photo we can take: please choose a " + config.formatsText + " file.";
+      return t("notPhoto", { name: file.name, formats: config.formatsText });
     }
     if (file.size > Number(config.maxBytes)) {
-      return name + " is " + megabytes(file.size, true) + "; each photo may be at most " +
-        config.maxSizeText + ".";
+      return t("tooBig", { name: file.name, size: megabytes(file.size, true), most: config.maxSizeText });
     }
     return "";
   }
@@ -91,14 +96,13 @@
     var hints = [];
     var found = measure(bitmap);
     if (found.brightness < Number(config.qualityDarkBelow)) {
-      hints.push("This photo looks dark. If you can, take it again facing a window.");
+      hints.push(t("dark"));
     }
     if (found.sharpness < Number(config.qualityBlurryBelow)) {
-      hints.push("This photo may be blurry. Hold the phone steady, or take it again.");
+      hints.push(t("blurry"));
     }
     if (Math.min(bitmap.width, bitmap.height) < Number(config.qualitySmallShortSideBelow)) {
-      hints.push("This photo is small (" + bitmap.width + "\u00d7" + bitmap.height +
-        " pixels), so details may be hard to see.");
+      hints.push(t("small", { width: bitmap.width, height: bitmap.height }));
     }
     return hints;
   }
@@ -127,13 +131,13 @@
     this.title = element("p", "photo-item__name", file.name + " \u00b7 " + megabytes(file.size));
     this.progress = element("progress", "photo-item__progress");
     this.progress.max = 100; this.progress.value = 0;
-    this.progress.setAttribute("aria-label", "Upload of " + file.name);
+    this.progress.setAttribute("aria-label", t("uploadOf", { name: file.name }));
     this.status = element("p", "photo-item__status");
     this.hints = element("ul", "photo-item__hints");
-    this.retryButton = element("button", "button button--small", "Try again");
+    this.retryButton = element("button", "button button--small", t("tryAgain"));
     this.retryButton.type = "button";
     this.retryButton.hidden = true;
-    this.removeButton = element("button", "button button--small", "Remove");
+    this.removeButton = element("button", "button button--small", t("remove"));
     this.removeButton.type = "button";
     var name = element("span", "visually-hidden", " " + file.name);
     this.retryButton.appendChild(name.cloneNode(true));
@@ -160,14 +164,13 @@
     var item = this;
     var refused = refusal(this.file);
     if (refused) { this.refuse(refused); return; }
-    this.show("checking", "Checking\u2026");
+    this.show("checking", t("checking"));
     var bitmapPromise = window.createImageBitmap ? window.createImageBitmap(this.file) : Promise.reject();
     bitmapPromise.then(function (bitmap) {
       if (item.state === "removed") { bitmap.close(); return; }
       if (bitmap.width * bitmap.height > Number(config.maxPixels)) {
         bitmap.close();
-        item.refuse("\u201c" + item.file.name + "\u201d is too large (" + bitmap.width + "\u00d7" +
-          bitmap.height + " pixels). Please send a smaller copy.");
+        item.refuse(t("tooManyPixels", { name: item.file.name, width: bitmap.width, height: bitmap.height }));
         return;
       }
       drawPreview(item, bitmap);
@@ -185,7 +188,7 @@
   Item.prototype.queue = function () {
     // Removed while the browser was still reading it: nothing to send.
     if (this.state === "removed") { return; }
-    this.show("queued", "Waiting to upload\u2026");
+    this.show("queued", t("queued"));
     pump();
   };
 
@@ -207,6 +210,8 @@
     data.append("submission_key", form.elements.submission_key.value);
     data.append("slot", this.slot.name);
     data.append("photo", this.file, this.file.name);
+    // The server's refusals in the page's language (the status page's may differ from the browser's).
+    data.append("language", document.documentElement.lang);
     var request = this.request = new XMLHttpRequest();
     request.open("POST", config.photoUpload);
     request.responseType = "json";
@@ -215,14 +220,14 @@
       if (!event.lengthComputable) { return; }
       var percent = Math.round((event.loaded / event.total) * 100);
       item.progress.value = percent;
-      item.status.textContent = percent < 100 ? "Uploading\u2026 " + percent + "%"
-        : "Sent; the clinic's server is checking it\u2026";
+      item.status.textContent = percent < 100 ? t("uploading", { percent: percent })
+        : t("serverChecking");
     });
     request.addEventListener("load", function () { item.answered(request.status, request.response || {}); });
     request.addEventListener("error", function () { item.answered(0, {}); });
     this.progress.value = 0;
-    this.show("uploading", "Uploading\u2026 0%");
-    if (this.attempt === 0) { say("Uploading " + this.slot.label + ": " + this.file.name); }
+    this.show("uploading", t("uploading", { percent: 0 }));
+    if (this.attempt === 0) { say(t("uploadingSay", { slot: this.slot.label, name: this.file.name })); }
     request.send(data);
   };
 
@@ -244,27 +249,23 @@
         this.preview.replaceWith(image);
         this.preview = image;
       }
-      this.show("uploaded", "Uploaded");
-      say(this.slot.label + ": " + this.file.name + " uploaded.");
+      this.show("uploaded", t("uploaded"));
+      say(t("uploadedSay", { slot: this.slot.label, name: this.file.name }));
       pump();
       finishIfWaiting();
       return;
     }
     var retry = status === 0 || answer.retry === true || status >= 500;
-    var message = answer.error || (status === 0
-      ? "The connection was lost while uploading this photo."
-      : "This photo could not be uploaded.");
+    var message = answer.error || (status === 0 ? t("connectionLost") : t("notUploaded"));
     if (retry && this.attempt < RETRY_DELAYS.length) {
       var item = this;
       var delay = RETRY_DELAYS[this.attempt++];
-      this.show("waiting", message + " Trying again in " + delay / 1000 + " s\u2026");
+      this.show("waiting", t("retrying", { message: message, seconds: delay / 1000 }));
       this.timer = window.setTimeout(function () { item.queue(); }, delay);
       pump();
       return;
     }
-    this.show(retry ? "failed" : "refused", retry
-      ? message + " Please try again, or remove it."
-      : message);
+    this.show(retry ? "failed" : "refused", retry ? t("failed", { message: message }) : message);
     say(this.file.name + ": " + this.status.textContent);
     pump();
     finishIfWaiting();
@@ -281,7 +282,7 @@
     var next = this.node.nextElementSibling || this.node.previousElementSibling;
     this.node.remove();
     (next ? next.querySelector("button:not([hidden])") : this.slot.input).focus();
-    say(this.file.name + " removed.");
+    say(t("removed", { name: this.file.name }));
     updateWaitNote();
     pump();
     finishIfWaiting();
@@ -337,8 +338,7 @@
         var item = new Item(slot, file);
         list.append(item.node);
         if (activeCount() >= Number(config.maxPhotos)) {
-          item.refuse("The clinic takes at most " + config.maxPhotos +
-            " photos. Remove one to add \u201c" + file.name + "\u201d.");
+          item.refuse(t("tooMany", { most: config.maxPhotos, name: file.name }));
         } else {
           items.push(item);
           item.check();
@@ -359,9 +359,7 @@
   function updateWaitNote() {
     if (!form.dataset.waitingForPhotos) { return; }
     var left = busy().length;
-    waitNote.textContent = left
-      ? "Your request will be sent as soon as " + left + " more photo" + (left === 1 ? " has" : "s have") + " uploaded\u2026"
-      : "";
+    waitNote.textContent = left ? t(left === 1 ? "waitOne" : "waitMany", { count: left }) : "";
   }
 
   function finishIfWaiting() {
@@ -369,13 +367,11 @@
     delete form.dataset.waitingForPhotos;
     var failed = items.filter(function (item) { return item.state === "failed"; });
     if (failed.length) {
-      waitNote.textContent = failed.length + " photo" + (failed.length === 1 ? "" : "s") +
-        " could not be uploaded. Please try again or remove " + (failed.length === 1 ? "it" : "them") +
-        ", then send.";
+      waitNote.textContent = t(failed.length === 1 ? "failedOne" : "failedMany", { count: failed.length });
       failed[0].retryButton.focus();
       return;
     }
-    waitNote.textContent = "Sending\u2026";
+    waitNote.textContent = t("sending");
     // form.submit() fires no submit event: mark it sent as request-form.js would.
     form.dataset.sent = "1";
     form.querySelector("button[type=submit]").disabled = true;
