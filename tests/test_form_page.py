@@ -84,3 +84,19 @@ def test_a_changed_setting_is_shown(client, settings):
     html = client.get(FORM_URL).content.decode()
     assert 'data-max-photos="3"' in html
     assert "You can send up to 3 in all." in html
+
+
+def test_a_spanish_and_an_english_browser_each_get_their_own_fields(client):
+    spanish = client.get(FORM_URL, HTTP_ACCEPT_LANGUAGE="es-ES,es;q=0.9").content.decode()
+    client.cookies.clear()
+    english = client.get(FORM_URL, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    client.cookies.clear()
+    spanish_again = client.get(FORM_URL, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert set(form_page._fresh) == {"es", "en"}
+    with translation.override("es"):
+        about_you = translation.gettext("About you")
+    assert about_you != "About you"
+    assert about_you in spanish and about_you in spanish_again
+    assert about_you not in english and "About you" in english
+    assert without_request_values(spanish) == without_request_values(spanish_again)
