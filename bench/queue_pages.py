@@ -113,7 +113,6 @@ def load(total: int):
                 size=3_000_000,
                 width=4000,
                 height=3000,
-                sha256="0" * 64,
             )
             for case in created
             for _ in range(rng.randint(1, 5))

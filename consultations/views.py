@@ -14,6 +14,7 @@ from common.database import CONNECTION_ERRORS, reconnect
 from uploads.held import held_uploads_release
 
 from .case_changes import consultation_patient_reply, open_information_request
+from .form_page import request_form_fields
 from .forms import ConsultationRequestForm, PatientReplyForm
 from .kept_photos import keep_photos, kept_for
 from .languages import activate_for, patient_language, remember_choice
@@ -95,12 +96,9 @@ def render_request_form(
         if previous
         else None
     )
-    return render(
-        request,
-        "consultations/request_form.html",
-        {"form": form, "already_sent": already_sent, "photo_limits": photo_limits(), **flags},
-        status=status,
-    )
+    context = {"form": form, "already_sent": already_sent, "photo_limits": photo_limits(), **flags}
+    context["form_fields"] = request_form_fields(request, form, context)
+    return render(request, "consultations/request_form.html", context, status=status)
 
 
 @never_cache

@@ -182,3 +182,28 @@ def test_the_form_page_carries_the_widgets_limits_from_settings(client, settings
     assert 'data-max-size-text="5\xa0MB"' in html
     assert 'data-quality-blurry-below="80.0"' in html
     assert 'data-slot="front"' in html and 'data-slot="other"' in html
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("front.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"<html><script>x()</script></html>"),
+        ("front.heic", b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64),
+        ("front.jpg", b"%PDF-1.4\n1 0 obj\n<<>>\nstream\n" + fixture_bytes("DSCN0010.jpg")),
+    ],
+    ids=["jpeg-header-html", "video-header", "pdf-with-jpeg"],
+)
+def test_polyglots_are_refused_as_on_the_form(client, private_root, name, content):
+    response = send_photo(client, uuid.uuid4(), photo=upload(name, content))
+    assert response.status_code == 400
+    assert f"“{name}”" in response.json()["error"]
+    assert HeldUpload.objects.count() == 0
+    assert not list(private_root.rglob("*.*"))
+
+
+@pytest.mark.parametrize("missing", [1, 1_000, 20_000])
+def test_a_camera_jpeg_cut_short_is_refused(client, missing):
+    content = fixture_bytes("DSCN0010.jpg")
+    response = send_photo(client, uuid.uuid4(), photo=upload("cut.jpg", content[:-missing]))
+    assert response.status_code == 400
+    assert "“cut.jpg”" in response.json()["error"]

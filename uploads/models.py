@@ -47,7 +47,6 @@ class StoredOriginal(models.Model):
     size = models.PositiveBigIntegerField()
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
 
     class Meta:
         abstract = True

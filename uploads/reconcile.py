@@ -21,12 +21,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils import timezone
-from storages.backends.s3 import S3Storage
 
 from .held import held_expiry_cutoff
 from .models import HeldUpload, Photo, ProcessingStatus
 from .services import STORAGE_ERRORS
-from .storage import private_storage
+from .storage import is_s3, private_storage
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ class StoredObject:
 def storage_objects(storage=None) -> Iterator[StoredObject]:
     """Every object under the portal's prefixes, with when it was last written."""
     storage = storage or private_storage()
-    if isinstance(storage, S3Storage):
+    if is_s3(storage):
         yield from _s3_objects(storage)
     else:
         for prefix in PREFIXES:

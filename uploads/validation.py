@@ -9,7 +9,7 @@ Whatever a decoder raises on bytes it cannot read becomes a refusal naming
 the file, never an error page.
 """
 
-import hashlib
+import functools
 import logging
 import struct
 import threading
@@ -120,7 +120,6 @@ class PhotoFacts:
     width: int
     height: int
     size: int
-    sha256: str
 
 
 def inspect_photo(fileobj: IO[bytes], *, name: str, max_pixels: int) -> PhotoFacts:
@@ -165,7 +164,6 @@ def inspect_photo(fileobj: IO[bytes], *, name: str, max_pixels: int) -> PhotoFac
         width=width,
         height=height,
         size=_size(fileobj),
-        sha256=_sha256(fileobj),
     )
 
 
@@ -189,7 +187,7 @@ def open_photo(fileobj: IO[bytes], *, max_pixels: int) -> Image.Image:
             # Pillow warns between its limit and twice it; our own limit,
             # which is never above Pillow's (see UploadsConfig), is checked below.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(fileobj, formats=_openers())
+            image = Image.open(fileobj, formats=_openers(fileobj))
     except Image.DecompressionBombError:
         # Raised before the size can be seen: read it from the header alone.
         width, height = _declared_size(fileobj)
@@ -201,14 +199,37 @@ def open_photo(fileobj: IO[bytes], *, max_pixels: int) -> Image.Image:
     return image
 
 
-def _openers() -> list[str]:
+def _openers(fileobj: IO[bytes]) -> list[str]:
     """The accepted formats Pillow can open here.
 
     MPO has no opener of its own (JPEG's opens it), and a Pillow built
     without libavif has no AVIF: naming either would raise KeyError.
     """
+    if "HEIF" not in Image.OPEN and _iso_media(fileobj):
+        _heif_registered()
     Image.init()
     return [name for name in ACCEPTED_FORMATS if name in Image.OPEN]
+
+
+def _iso_media(fileobj: IO[bytes]) -> bool:
+    """An ISO base media file (HEIC, AVIF, a video): its first box is "ftyp".
+
+    pi-heif's opener accepts nothing else, so registering it only for these
+    files opens exactly what registering it at start would have opened.
+    """
+    position = fileobj.tell()
+    head = fileobj.read(12)
+    fileobj.seek(position)
+    return head[4:8] == b"ftyp"
+
+
+@functools.cache
+def _heif_registered() -> None:
+    """Register pi-heif with Pillow, once: it loads libheif and its codecs
+    (several MiB in every process that imports it), which only a HEIC needs."""
+    from pi_heif import register_heif_opener
+
+    register_heif_opener()
 
 
 # Pillow's guard is one global; whoever lifts it does so under this lock, so
@@ -223,7 +244,7 @@ def _declared_size(fileobj: IO[bytes]) -> tuple[int, int]:
         Image.MAX_IMAGE_PIXELS = None
         try:
             fileobj.seek(0)
-            with Image.open(fileobj, formats=_openers()) as image:
+            with Image.open(fileobj, formats=_openers(fileobj)) as image:
                 return image.size
         finally:
             Image.MAX_IMAGE_PIXELS = guard
@@ -253,12 +274,3 @@ def _size(fileobj: IO[bytes]) -> int:
     size = fileobj.tell()
     fileobj.seek(0)
     return size
-
-
-def _sha256(fileobj: IO[bytes]) -> str:
-    digest = hashlib.sha256()
-    fileobj.seek(0)
-    for chunk in iter(lambda: fileobj.read(1024 * 1024), b""):
-        digest.update(chunk)
-    fileobj.seek(0)
-    return digest.hexdigest()

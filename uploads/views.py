@@ -7,14 +7,13 @@ from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
-from storages.backends.s3 import S3Storage
 
 from consultations.access import StaffRequest, phi_view, photo_for
 from consultations.workflow import Role
 
 from .models import Rendition, RenditionName
 from .services import photo_download_name
-from .storage import private_storage
+from .storage import is_s3, private_storage
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +68,7 @@ def photo_rendition(request: StaffRequest, photo_id: uuid.UUID, rendition: str) 
 
 def _can_presign(storage) -> bool:
     # S3Storage signs URLs; LocalPrivateStorage deliberately has no URL at all.
-    return isinstance(storage, S3Storage)
+    return is_s3(storage)
 
 
 def _private(response: HttpResponseBase) -> HttpResponseBase:
