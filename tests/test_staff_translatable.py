@@ -88,6 +88,24 @@ def unmarked_attributes(source: str) -> list[str]:
     return found
 
 
+# A quoted string handed to a filter or an include ({{ x|default:"None given" }},
+# {% include ... with heading="Please check" %}) is shown too: it must be _("...").
+# A date format ("j M Y H:i") has no word of two letters, so it is not caught.
+_TAG_WITH_ARGUMENTS = re.compile(r"{{.*?}}|{%\s*include\b.*?%}", re.S)
+_LITERAL = re.compile(r"""(?<![_(])(["'])([^"']*)\1""")
+
+
+def unmarked_literals(source: str) -> list[str]:
+    """Words in quotes handed to a filter or an include, outside _("...")."""
+    found = []
+    for tag in _TAG_WITH_ARGUMENTS.finditer(_without_translated(source)):
+        for literal in _LITERAL.finditer(tag.group(0)):
+            text = literal.group(2)
+            if " " in text and re.search(r"[^\W\d_]{2}", text):
+                found.append(literal.group(0))
+    return found
+
+
 def test_the_staff_templates_are_found():
     names = {str(path.relative_to(TEMPLATES)) for path in STAFF_TEMPLATES}
     assert {"staff/queue.html", "staff/case_detail.html", "account/login.html"} <= names
@@ -102,11 +120,12 @@ def test_every_shown_word_in_a_staff_template_is_marked_for_translation(path):
         assert re.search(r"{%\s*load\b[^%]*\bi18n\b", source), "the tags need {% load i18n %}"
     assert unmarked_text(source) == [], "text outside {% translate %}/{% blocktranslate %}"
     assert unmarked_attributes(source) == [], "attribute text outside {% translate %}"
+    assert unmarked_literals(source) == [], 'words in quotes outside _("...")'
 
 
 def test_the_check_finds_unmarked_text_and_attributes():
     marked = (
-        '{% load i18n %}{# A note #}{% comment %}Staff only{% endcomment %}'
+        "{% load i18n %}{# A note #}{% comment %}Staff only{% endcomment %}"
         '<p title="{% translate "Open" %}">{% translate "Queue" %} · {{ case.reference }}'
         "{% blocktranslate trimmed with n=x %}\n  Page {{ n }}\n{% endblocktranslate %}</p>"
         "<script>let words = 1;</script>"
@@ -116,3 +135,7 @@ def test_the_check_finds_unmarked_text_and_attributes():
     assert unmarked_text("{% if x %}Next: {{ y }}{% endif %}") == ["Next:"]
     assert unmarked_attributes('<nav aria-label="Pages">') == ['aria-label="Pages"']
     assert unmarked_attributes('<a title="Open photo {{ n }}">') == ['title="Open photo {{ n }}"']
+    assert unmarked_literals('{{ a|default:"(photos only)" }}') == ['"(photos only)"']
+    include = '{% include "x.html" with heading="Please check" %}'
+    assert unmarked_literals(include) == ['"Please check"']
+    assert unmarked_literals('{{ a|default:_("(photos only)") }}{{ t|date:"j M Y H:i" }}') == []
