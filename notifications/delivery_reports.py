@@ -12,6 +12,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from .fallback import email_after_failed_text
 from .models import Channel, Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
@@ -19,6 +20,7 @@ logger = logging.getLogger(__name__)
 # Reports can arrive out of order: a later stage never gives way to an earlier one.
 STAGES = {"queued": 0, "accepted": 0, "sending": 1, "sent": 2}
 FINAL = {"delivered", "undelivered", "failed", "read"}
+NOT_DELIVERED = {"undelivered", "failed"}
 
 
 def _stage(status: str) -> int:
@@ -53,5 +55,7 @@ def delivery_report_record(*, notification_id: int, message_sid: str, status: st
                 row.sent_at = row.sent_at or timezone.now()
             fields += ["status", "sent_at"]
         row.save(update_fields=fields)
+        if status in NOT_DELIVERED:
+            email_after_failed_text(row)
     logger.info("sms delivery report id=%s status=%s", notification_id, status)
     return True

@@ -91,6 +91,11 @@ class Notification(models.Model):
     # notifications/delivery_reports.py): "sent", "delivered", "undelivered", "failed".
     provider_status = models.CharField(max_length=20, blank=True)
     provider_status_at = models.DateTimeField(null=True, blank=True)
+    # An email sent because this patient's text failed for good
+    # (notifications/fallback.py); one at most per text.
+    fallback_for = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="fallback"
+    )
 
     class Meta:
         ordering = ["-created_at"]

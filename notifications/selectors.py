@@ -78,7 +78,11 @@ def patient_messages(consultation: ConsultationRequest) -> list[PatientMessage]:
         messages.append(
             PatientMessage(
                 what=PATIENT_EVENTS.get(row.event, row.get_event_display()),
-                channel=row.get_channel_display(),
+                channel=(
+                    "Email, as the text did not reach them"
+                    if row.fallback_for_id
+                    else row.get_channel_display()
+                ),
                 when=row.sent_at or row.created_at,
                 outcome=outcome,
                 outcome_label=label,

@@ -315,6 +315,10 @@ def _failed(row: Notification, ref: str, message: str, *, retryable: bool) -> De
     logger.error(
         "notification failed id=%s ref=%s attempts=%s error=%s", row.pk, ref, row.attempts, message
     )
+    # Imported here: the fallback queues its email through this module.
+    from .fallback import email_after_failed_text
+
+    email_after_failed_text(row)
     return DeliveryResult(status=NotificationStatus.FAILED)
 
 

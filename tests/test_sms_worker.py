@@ -137,3 +137,26 @@ def test_with_the_email_turned_off_the_patient_gets_only_the_text(
         "cora@clinic.example"
     ]
     assert len(fake_twilio.received) == 1
+
+
+def test_with_the_email_off_a_refused_text_is_followed_by_the_email(
+    fake_twilio, settings, celery_worker, client
+):
+    settings.PORTAL_EMAIL_PATIENTS_WHO_CHOSE_TEXT = False
+    fake_twilio.fail_next(400, 21211)
+    coordinator("cora")
+    response = submit(client, [jpeg_upload()], preferred_contact="sms", phone=MOBILE)
+    assert response.status_code == 302
+    consultation = ConsultationRequest.objects.get()
+
+    try:
+        # Queued by the worker that saw the refusal, and sent by it.
+        wait_for(lambda: len(mail_files_messages(celery_worker.mail_dir)) >= 2, what="2 emails")
+    except AssertionError:
+        pytest.fail(f"worker log:\n{celery_worker.log()}")
+    time.sleep(1.5)  # nothing more should follow
+    recipients = sorted(str(m["To"]) for m in mail_files_messages(celery_worker.mail_dir))
+    assert recipients == sorted(["cora@clinic.example", PATIENT["email"]])
+    email = consultation.notifications.get(fallback_for__isnull=False)
+    assert settled(email, NotificationStatus.SENT)
+    assert email.fallback_for == consultation.notifications.get(channel=Channel.SMS)
