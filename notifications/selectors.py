@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consultations.models import ConsultationRequest
@@ -79,7 +80,7 @@ def patient_messages(consultation: ConsultationRequest) -> list[PatientMessage]:
             PatientMessage(
                 what=PATIENT_EVENTS.get(row.event, row.get_event_display()),
                 channel=(
-                    "Email, as the text did not reach them"
+                    gettext("Email, as the text did not reach them")
                     if row.fallback_for_id
                     else row.get_channel_display()
                 ),

@@ -41,7 +41,7 @@ STAFF_STRINGS = {
     "lifecycle/forms.py": ["Why is it erased?"],
     "lifecycle/views.py": ["%(reference)s was erased."],
     "notifications/models.py": ["Maybe sent (check)", "Staff chat webhook"],
-    "notifications/selectors.py": ["Not delivered"],
+    "notifications/selectors.py": ["Not delivered", "Email, as the text did not reach them"],
     "staff_auth/forms.py": ["Code from your authenticator app"],
     "staff_auth/models.py": ["Second factor refused"],
     "staff_auth/validators.py": ["This password is too close to the clinic's name."],
