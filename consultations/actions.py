@@ -10,10 +10,12 @@ read one definition.
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.http import QueryDict
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import case_changes
 from .models import ConsultationRequest, Outcome, Recommendation, Status
@@ -28,6 +30,9 @@ from .staff_forms import (
 )
 from .workflow import TRANSITIONS, Action, Role, Transition, actions_available
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class Button(StrEnum):
     """How the button looks when the action is not the next step (which is always primary)."""
@@ -40,8 +45,9 @@ def _name(user) -> str:
     return user.get_full_name() or user.username
 
 
-def _said(text: str) -> Callable[[dict], str]:
-    return lambda data: text
+def _said(text: "StrOrPromise") -> Callable[[dict], str]:
+    # A lazy text, worded in the language of the request that confirms it.
+    return lambda data: str(text)
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ class StaffAction:
         return TRANSITIONS[self.action]
 
     @property
-    def label(self) -> str:
+    def label(self) -> "StrOrPromise":
         return self.transition.label
 
     def is_next_step(self, status: str) -> bool:
@@ -98,7 +104,7 @@ STAFF_ACTIONS: dict[Action, StaffAction] = {
             VersionedForm,
             case_changes.consultation_start_triage,
             (),
-            _said("Triage started."),
+            _said(_("Triage started.")),
             next_step_in=frozenset({Status.SUBMITTED}),
         ),
         StaffAction(
@@ -106,14 +112,14 @@ STAFF_ACTIONS: dict[Action, StaffAction] = {
             RequestInfoForm,
             case_changes.consultation_request_info,
             ("question",),
-            _said("Asked the patient for more information."),
+            _said(_("Asked the patient for more information.")),
         ),
         StaffAction(
             Action.ROUTE,
             RouteForm,
             case_changes.consultation_route,
             ("surgeon", "note"),
-            lambda data: f"Routed to {_name(data['surgeon'])}.",
+            lambda data: gettext("Routed to %(surgeon)s.") % {"surgeon": _name(data["surgeon"])},
             next_step_in=frozenset({Status.IN_TRIAGE}),
         ),
         StaffAction(
@@ -122,7 +128,8 @@ STAFF_ACTIONS: dict[Action, StaffAction] = {
             case_changes.consultation_record_review,
             ("recommendation", "assessment"),
             lambda data: (
-                f"Review recorded: {Recommendation(data['recommendation']).label.lower()}."
+                gettext("Review recorded: %(recommendation)s.")
+                % {"recommendation": Recommendation(data["recommendation"]).label.lower()}
             ),
             next_step_in=frozenset({Status.ROUTED}),
         ),
@@ -131,7 +138,10 @@ STAFF_ACTIONS: dict[Action, StaffAction] = {
             CloseForm,
             case_changes.consultation_close,
             ("outcome", "note"),
-            lambda data: f"Case closed: {Outcome(data['outcome']).label.lower()}.",
+            lambda data: (
+                gettext("Case closed: %(outcome)s.")
+                % {"outcome": Outcome(data["outcome"]).label.lower()}
+            ),
             next_step_in=frozenset({Status.REVIEWED}),
         ),
         StaffAction(
@@ -139,7 +149,7 @@ STAFF_ACTIONS: dict[Action, StaffAction] = {
             SimpleActionForm,
             case_changes.consultation_mark_spam,
             ("note",),
-            _said("Marked as spam."),
+            _said(_("Marked as spam.")),
             Button.DANGER,
         ),
         StaffAction(
@@ -147,7 +157,10 @@ STAFF_ACTIONS: dict[Action, StaffAction] = {
             DuplicateForm,
             case_changes.consultation_mark_duplicate,
             ("original_reference", "note"),
-            lambda data: f"Marked as a duplicate of {data['original_reference']}.",
+            lambda data: (
+                gettext("Marked as a duplicate of %(reference)s.")
+                % {"reference": data["original_reference"]}
+            ),
             Button.DANGER,
         ),
     )

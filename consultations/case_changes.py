@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from notifications.events import (
     notify_case_routed,
@@ -39,13 +41,13 @@ from .workflow import Action, Role, TransitionRefused, transition_check
 
 logger = logging.getLogger(__name__)
 
-STALE_MESSAGE = (
+STALE_MESSAGE = _(
     "Someone else changed this case while you had it open, so nothing was saved. "
     "The page now shows the latest version: check it and try again."
 )
 
 
-ERASED_MESSAGE = "This case has been erased: nothing more can be added to it."
+ERASED_MESSAGE = _("This case has been erased: nothing more can be added to it.")
 
 
 def _lock_unerased(consultation: ConsultationRequest) -> ConsultationRequest:
@@ -159,7 +161,7 @@ def consultation_patient_reply(
                 .first()
             )
             if question is None:
-                raise TransitionRefused("This question has already been answered.")
+                raise TransitionRefused(gettext("This question has already been answered."))
             question.answer = answer
             question.answered_at = timezone.now()
             question.save(update_fields=["answer", "answered_at"])
@@ -185,7 +187,7 @@ def consultation_route(
     *, consultation: ConsultationRequest, by: User, surgeon: User, note: str, version: int
 ) -> ConsultationRequest:
     if not active_surgeons().filter(pk=surgeon.pk).exists():
-        raise TransitionRefused("Cases can only be routed to an active surgeon.")
+        raise TransitionRefused(gettext("Cases can only be routed to an active surgeon."))
     with transaction.atomic():
         updated = _transition(
             consultation=consultation,
@@ -209,7 +211,7 @@ def consultation_record_review(
 ) -> ConsultationRequest:
     with transaction.atomic():
         if consultation.surgeon_id != by.pk:
-            raise TransitionRefused("This case is routed to another surgeon.")
+            raise TransitionRefused(gettext("This case is routed to another surgeon."))
         updated = _transition(
             consultation=consultation,
             action=Action.RECORD_REVIEW,
@@ -262,8 +264,11 @@ def consultation_mark_duplicate(
     original = ConsultationRequest.objects.filter(reference=original_reference).first()
     if original is None or original.pk == consultation.pk:
         raise TransitionRefused(
-            f"“{original_reference}” is not another request's reference: "
-            "enter the reference of the original request."
+            gettext(
+                "“%(reference)s” is not another request's reference: "
+                "enter the reference of the original request."
+            )
+            % {"reference": original_reference}
         )
     with transaction.atomic():
         return _transition(
@@ -280,7 +285,7 @@ def consultation_add_note(
     *, consultation: ConsultationRequest, by: User, body: str
 ) -> InternalNote:
     if case_role(by) not in (Role.COORDINATOR, Role.SURGEON):
-        raise TransitionRefused("Only clinic staff can add internal notes.")
+        raise TransitionRefused(gettext("Only clinic staff can add internal notes."))
     with transaction.atomic():
         return InternalNote.objects.create(
             consultation=_lock_unerased(consultation), author=by, body=body
@@ -290,7 +295,7 @@ def consultation_add_note(
 def consultation_take(*, consultation: ConsultationRequest, by: User) -> None:
     """The coordinator makes the case theirs; taking one someone else has is a hand-over."""
     if case_role(by) != Role.COORDINATOR:
-        raise TransitionRefused("Only a coordinator can take a case.")
+        raise TransitionRefused(gettext("Only a coordinator can take a case."))
     with transaction.atomic():
         locked = _lock_unerased(consultation)
         # update(): taking a case is not activity on it, so updated_at stays.

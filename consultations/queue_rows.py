@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .models import ConsultationRequest, Status
 from .working_days import working_days_between
@@ -34,9 +35,9 @@ def queue_rows(cases) -> list[QueueRow]:
         days = working_days_between(timezone.localdate(case.created_at), today)
         news = []
         if _is_new(case.last_answered_at, case.last_looked_at):
-            news.append("Patient answered")
+            news.append(gettext("Patient answered"))
         if _is_new(case.last_reviewed_at, case.last_looked_at):
-            news.append("Review recorded")
+            news.append(gettext("Review recorded"))
         rows.append(
             QueueRow(
                 case=case,

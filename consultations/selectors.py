@@ -3,6 +3,7 @@
 import datetime
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import phonenumbers
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from uploads.models import Photo, angle_rank
 
@@ -23,29 +25,32 @@ from .models import (
     SurgeonReview,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 WAITING_BUCKETS = {
-    "today": ("Less than a day", 0, 1),
-    "1-3": ("1 to 3 days", 1, 3),
-    "3-7": ("3 to 7 days", 3, 7),
-    "7+": ("More than a week", 7, None),
+    "today": (_("Less than a day"), 0, 1),
+    "1-3": (_("1 to 3 days"), 1, 3),
+    "3-7": (_("3 to 7 days"), 3, 7),
+    "7+": (_("More than a week"), 7, None),
 }
 PATIENT_AGE_BUCKETS = {
-    "18-29": ("18 to 29", 18, 29),
-    "30-44": ("30 to 44", 30, 44),
-    "45-59": ("45 to 59", 45, 59),
-    "60+": ("60 and over", 60, None),
+    "18-29": (_("18 to 29"), 18, 29),
+    "30-44": (_("30 to 44"), 30, 44),
+    "45-59": (_("45 to 59"), 45, 59),
+    "60+": (_("60 and over"), 60, None),
 }
 QUEUE_PAGE_SIZE = 25
 _REFERENCE = re.compile(r"^(CR-?)?([2-9A-HJ-NP-Z]{4})-?([2-9A-HJ-NP-Z]{4})$")
 
 
 # The queue's tabs: each a group of statuses, by what the case is waiting for.
-STATUS_TABS: dict[str, tuple[str, frozenset[Status]]] = {
-    "triage": ("Needs triage", frozenset({Status.SUBMITTED, Status.IN_TRIAGE})),
-    "awaiting_patient": ("Awaiting patient", frozenset({Status.AWAITING_PATIENT})),
-    "routed": ("With a surgeon", frozenset({Status.ROUTED})),
-    "reviewed": ("Reviewed", frozenset({Status.REVIEWED})),
-    "closed": ("Closed", frozenset({Status.CLOSED, Status.SPAM, Status.DUPLICATE})),
+STATUS_TABS: dict[str, tuple["StrOrPromise", frozenset[Status]]] = {
+    "triage": (_("Needs triage"), frozenset({Status.SUBMITTED, Status.IN_TRIAGE})),
+    "awaiting_patient": (_("Awaiting patient"), frozenset({Status.AWAITING_PATIENT})),
+    "routed": (_("With a surgeon"), frozenset({Status.ROUTED})),
+    "reviewed": (_("Reviewed"), frozenset({Status.REVIEWED})),
+    "closed": (_("Closed"), frozenset({Status.CLOSED, Status.SPAM, Status.DUPLICATE})),
 }
 
 

@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib.auth.models import User
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import ConcernArea, Outcome, Recommendation, SavedReply
 from .selectors import (
@@ -13,36 +15,40 @@ from .selectors import (
 
 class QueueFilterForm(forms.Form):
     q = forms.CharField(
-        label="Search",
+        label=_("Search"),
         required=False,
-        help_text="Reference, name, email or phone",
+        help_text=_("Reference, name, email or phone"),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     # Set by the tabs; the form carries it so that a change of filter keeps the tab.
     status = forms.ChoiceField(
         required=False,
-        choices=[("", "All"), *[(key, tab[0]) for key, tab in STATUS_TABS.items()]],
+        choices=[("", _("All")), *[(key, tab[0]) for key, tab in STATUS_TABS.items()]],
         widget=forms.HiddenInput,
     )
-    mine = forms.BooleanField(label="Only cases I have taken", required=False)
+    mine = forms.BooleanField(label=_("Only cases I have taken"), required=False)
     concern = forms.ChoiceField(
-        label="Area of concern", required=False, choices=[("", "Any area"), *ConcernArea.choices]
-    )
-    surgeon = forms.TypedChoiceField(label="Surgeon", required=False, coerce=int, empty_value=None)
-    waiting = forms.ChoiceField(
-        label="Waiting",
+        label=_("Area of concern"),
         required=False,
-        choices=[("", "Any time"), *[(key, v[0]) for key, v in WAITING_BUCKETS.items()]],
+        choices=[("", _("Any area")), *ConcernArea.choices],
+    )
+    surgeon = forms.TypedChoiceField(
+        label=_("Surgeon"), required=False, coerce=int, empty_value=None
+    )
+    waiting = forms.ChoiceField(
+        label=_("Waiting"),
+        required=False,
+        choices=[("", _("Any time")), *[(key, v[0]) for key, v in WAITING_BUCKETS.items()]],
     )
     patient_age = forms.ChoiceField(
-        label="Patient's age",
+        label=_("Patient's age"),
         required=False,
-        choices=[("", "Any age"), *[(key, v[0]) for key, v in PATIENT_AGE_BUCKETS.items()]],
+        choices=[("", _("Any age")), *[(key, v[0]) for key, v in PATIENT_AGE_BUCKETS.items()]],
     )
     order = forms.ChoiceField(
-        label="Order",
+        label=_("Order"),
         required=False,
-        choices=[("newest", "Newest first"), ("oldest", "Oldest first")],
+        choices=[("newest", _("Newest first")), ("oldest", _("Oldest first"))],
     )
 
     def __init__(self, *args, surgeons=(), **kwargs):
@@ -50,7 +56,7 @@ class QueueFilterForm(forms.Form):
         surgeon = self.fields["surgeon"]
         assert isinstance(surgeon, forms.ChoiceField)
         surgeon.choices = [
-            ("", "Any surgeon"),
+            ("", _("Any surgeon")),
             *[(s.pk, s.get_full_name() or s.username) for s in surgeons],
         ]
 
@@ -78,7 +84,7 @@ class VersionedForm(forms.Form):
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        label="Internal note", max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Internal note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
@@ -95,15 +101,15 @@ class SavedReplySelect(forms.Select):
 class RequestInfoForm(VersionedForm):
     saved_reply = forms.ModelChoiceField(
         widget=SavedReplySelect,
-        label="Start from a saved question",
+        label=_("Start from a saved question"),
         required=False,
         queryset=SavedReply.objects.filter(active=True),
-        empty_label="None: write your own",
-        help_text="Picking one fills in the question below, to change as you need.",
+        empty_label=_("None: write your own"),
+        help_text=_("Picking one fills in the question below, to change as you need."),
     )
     question = forms.CharField(
-        label="What do you need from the patient?",
-        help_text="The patient reads this on their status page. Do not include internal notes.",
+        label=_("What do you need from the patient?"),
+        help_text=_("The patient reads this on their status page. Do not include internal notes."),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -121,7 +127,7 @@ class RequestInfoForm(VersionedForm):
         if not data.get("question") and data.get("saved_reply"):
             data["question"] = data["saved_reply"].question
         if not data.get("question") and "question" not in self.errors:
-            self.add_error("question", "Write a question, or pick a saved one.")
+            self.add_error("question", gettext("Write a question, or pick a saved one."))
         return data
 
 
@@ -133,10 +139,10 @@ class SurgeonChoiceField(forms.ModelChoiceField):
 class RouteForm(VersionedForm):
     # The active surgeons are given to each form (case_changes.active_surgeons).
     surgeon = SurgeonChoiceField(
-        label="Surgeon", queryset=User.objects.none(), empty_label="Choose…"
+        label=_("Surgeon"), queryset=User.objects.none(), empty_label=_("Choose…")
     )
     note = forms.CharField(
-        label="Note for the surgeon",
+        label=_("Note for the surgeon"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -151,35 +157,38 @@ class RouteForm(VersionedForm):
 
 class ReviewForm(VersionedForm):
     recommendation = forms.ChoiceField(
-        label="Recommendation", choices=Recommendation.choices, widget=forms.RadioSelect
+        label=_("Recommendation"), choices=Recommendation.choices, widget=forms.RadioSelect
     )
     assessment = forms.CharField(
-        label="Assessment", max_length=6000, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("Assessment"), max_length=6000, widget=forms.Textarea(attrs={"rows": 6})
     )
 
 
 class CloseForm(VersionedForm):
-    outcome = forms.ChoiceField(label="Outcome", choices=[("", "Choose…"), *Outcome.choices])
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", _("Choose…")), *Outcome.choices])
     note = forms.CharField(
-        label="Note", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class SimpleActionForm(VersionedForm):
     note = forms.CharField(
-        label="Note", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class DuplicateForm(VersionedForm):
-    original_reference = forms.CharField(label="Reference of the original request", max_length=20)
-    note = forms.CharField(label="Note", required=False, max_length=4000)
+    original_reference = forms.CharField(
+        label=_("Reference of the original request"), max_length=20
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=4000)
 
     def clean_original_reference(self):
         typed = self.cleaned_data["original_reference"]
         reference = reference_from_text(typed)
         if reference is None:
             raise forms.ValidationError(
-                f"“{typed.strip()}” is not a reference: it looks like CR-7K4M-Q2XP."
+                gettext("“%(typed)s” is not a reference: it looks like CR-7K4M-Q2XP.")
+                % {"typed": typed.strip()}
             )
         return reference

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -106,7 +107,7 @@ def case_queue(request: StaffRequest) -> HttpResponse:
 def _tabs(query: QueryDict, *, current: str, counts: dict[str, int]) -> list[dict]:
     """Each tab keeps the other filters; its count is of every case in it."""
     tabs = []
-    for key, label in [("", "All"), *[(k, tab[0]) for k, tab in STATUS_TABS.items()]]:
+    for key, label in [("", gettext("All")), *[(k, tab[0]) for k, tab in STATUS_TABS.items()]]:
         params = query.copy()
         params["status"] = key
         tabs.append(
@@ -129,7 +130,9 @@ def case_take(request: StaffRequest, reference: str) -> HttpResponse:
     except TransitionRefused as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, f"{consultation.reference} is yours.")
+        messages.success(
+            request, gettext("%(reference)s is yours.") % {"reference": consultation.reference}
+        )
     back = request.POST.get("next", "")
     # Only back to a page of this site (the queue with its filters).
     if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
@@ -200,7 +203,7 @@ def case_action(request: StaffRequest, reference: str, action: str) -> HttpRespo
     try:
         action = Action(action)
     except ValueError:
-        messages.error(request, "That action does not exist.")
+        messages.error(request, gettext("That action does not exist."))
         return redirect("staff:case_detail", reference=reference)
     if action not in STAFF_ACTIONS:
         raise PermissionDenied
@@ -238,7 +241,7 @@ def case_note(request: StaffRequest, reference: str) -> HttpResponse:
     except TransitionRefused as refused:
         messages.error(request, str(refused))
         return redirect("staff:case_detail", reference=reference)
-    messages.success(request, "Note added.")
+    messages.success(request, gettext("Note added."))
     return redirect("staff:case_detail", reference=reference)
 
 

@@ -2,14 +2,29 @@
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import Status
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Role(StrEnum):
     COORDINATOR = "coordinator"
     SURGEON = "surgeon"
     PATIENT = "patient"
+
+
+# What "Only a … can …" calls each role.
+_ROLE_NAMES: dict[Role, "StrOrPromise"] = {
+    Role.COORDINATOR: _("coordinator"),
+    Role.SURGEON: _("surgeon"),
+    Role.PATIENT: _("patient"),
+}
 
 
 class Action(StrEnum):
@@ -28,40 +43,42 @@ class Transition:
     sources: frozenset[Status]
     target: Status
     role: Role
-    label: str
+    label: "StrOrPromise"
 
 
 _OPEN_FOR_TRIAGE = frozenset({Status.SUBMITTED, Status.IN_TRIAGE})
 
 TRANSITIONS: dict[Action, Transition] = {
     Action.START_TRIAGE: Transition(
-        frozenset({Status.SUBMITTED}), Status.IN_TRIAGE, Role.COORDINATOR, "Start triage"
+        frozenset({Status.SUBMITTED}), Status.IN_TRIAGE, Role.COORDINATOR, _("Start triage")
     ),
     Action.REQUEST_INFO: Transition(
-        _OPEN_FOR_TRIAGE, Status.AWAITING_PATIENT, Role.COORDINATOR, "Ask the patient for more"
+        _OPEN_FOR_TRIAGE, Status.AWAITING_PATIENT, Role.COORDINATOR, _("Ask the patient for more")
     ),
     Action.PATIENT_REPLY: Transition(
-        frozenset({Status.AWAITING_PATIENT}), Status.IN_TRIAGE, Role.PATIENT, "Patient replied"
+        frozenset({Status.AWAITING_PATIENT}), Status.IN_TRIAGE, Role.PATIENT, _("Patient replied")
     ),
     # Routing again from "routed" hands the case to another surgeon.
     Action.ROUTE: Transition(
-        _OPEN_FOR_TRIAGE | {Status.ROUTED}, Status.ROUTED, Role.COORDINATOR, "Route to a surgeon"
+        _OPEN_FOR_TRIAGE | {Status.ROUTED}, Status.ROUTED, Role.COORDINATOR, _("Route to a surgeon")
     ),
     Action.RECORD_REVIEW: Transition(
-        frozenset({Status.ROUTED}), Status.REVIEWED, Role.SURGEON, "Record review"
+        frozenset({Status.ROUTED}), Status.REVIEWED, Role.SURGEON, _("Record review")
     ),
     Action.CLOSE: Transition(
         frozenset({Status.IN_TRIAGE, Status.AWAITING_PATIENT, Status.REVIEWED}),
         Status.CLOSED,
         Role.COORDINATOR,
-        "Close the case",
+        _("Close the case"),
     ),
-    Action.MARK_SPAM: Transition(_OPEN_FOR_TRIAGE, Status.SPAM, Role.COORDINATOR, "Mark as spam"),
+    Action.MARK_SPAM: Transition(
+        _OPEN_FOR_TRIAGE, Status.SPAM, Role.COORDINATOR, _("Mark as spam")
+    ),
     Action.MARK_DUPLICATE: Transition(
         _OPEN_FOR_TRIAGE | {Status.AWAITING_PATIENT},
         Status.DUPLICATE,
         Role.COORDINATOR,
-        "Mark as duplicate",
+        _("Mark as duplicate"),
     ),
 }
 
@@ -73,11 +90,14 @@ class TransitionRefused(Exception):
 def transition_check(*, action: Action, status: str, role: Role | None) -> Transition:
     transition = TRANSITIONS[action]
     if role != transition.role:
-        raise TransitionRefused(f"Only a {transition.role} can {transition.label.lower()}.")
+        raise TransitionRefused(
+            gettext("Only a %(role)s can %(action)s.")
+            % {"role": _ROLE_NAMES[transition.role], "action": transition.label.lower()}
+        )
     if Status(status) not in transition.sources:
         raise TransitionRefused(
-            f"“{transition.label}” is not possible while the case is "
-            f"{Status(status).label.lower()}."
+            gettext("“%(action)s” is not possible while the case is %(status)s.")
+            % {"action": transition.label, "status": Status(status).label.lower()}
         )
     return transition
 

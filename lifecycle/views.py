@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from consultations.access import StaffRequest, case_for, phi_view
@@ -26,7 +27,9 @@ def case_erase(request: StaffRequest, reference: str) -> HttpResponse:
         consultation_erase(
             consultation_id=consultation.pk, by=request.user, reason=form.cleaned_data["reason"]
         )
-        messages.success(request, f"{consultation.reference} was erased.")
+        messages.success(
+            request, gettext("%(reference)s was erased.") % {"reference": consultation.reference}
+        )
         return redirect("staff:queue")
     status = 400 if form.is_bound else 200
     return render(

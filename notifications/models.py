@@ -11,43 +11,44 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from consultations.models import ConsultationRequest
 
 
 class Event(models.TextChoices):
-    REQUEST_SUBMITTED = "request_submitted", "New request (to staff)"
-    REQUEST_CONFIRMATION = "request_confirmation", "Request received (to patient)"
-    MORE_INFO_REQUESTED = "more_info_requested", "More information requested (to patient)"
-    PATIENT_REPLIED = "patient_replied", "Patient replied (to staff)"
-    CASE_ROUTED = "case_routed", "Case routed (to surgeon)"
-    REVIEW_RECORDED = "review_recorded", "Review recorded (to staff)"
+    REQUEST_SUBMITTED = "request_submitted", _("New request (to staff)")
+    REQUEST_CONFIRMATION = "request_confirmation", _("Request received (to patient)")
+    MORE_INFO_REQUESTED = "more_info_requested", _("More information requested (to patient)")
+    PATIENT_REPLIED = "patient_replied", _("Patient replied (to staff)")
+    CASE_ROUTED = "case_routed", _("Case routed (to surgeon)")
+    REVIEW_RECORDED = "review_recorded", _("Review recorded (to staff)")
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "Email"
-    WEBHOOK = "webhook", "Staff chat webhook"
+    EMAIL = "email", _("Email")
+    WEBHOOK = "webhook", _("Staff chat webhook")
     # To patients who chose text messages; the number is read at send time.
-    SMS = "sms", "Text message"
+    SMS = "sms", _("Text message")
 
 
 class RecipientKind(models.TextChoices):
-    PATIENT = "patient", "The patient"
-    USER = "user", "Staff user"
-    ADDRESS = "address", "Configured address"
-    STAFF_WEBHOOK = "staff_webhook", "Staff webhook"
+    PATIENT = "patient", _("The patient")
+    USER = "user", _("Staff user")
+    ADDRESS = "address", _("Configured address")
+    STAFF_WEBHOOK = "staff_webhook", _("Staff webhook")
 
 
 class NotificationStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
     # The message was handed to the server but no answer came back (a timeout
     # or a dropped connection after the hand-over, or a worker lost before it
     # recorded the answer): it may have arrived. Never re-sent by itself.
-    UNCERTAIN = "uncertain", "Maybe sent (check)"
-    CANCELLED = "cancelled", "Cancelled"
+    UNCERTAIN = "uncertain", _("Maybe sent (check)")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Notification(models.Model):

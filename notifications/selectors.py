@@ -2,10 +2,17 @@
 
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from consultations.models import ConsultationRequest
 
 from .models import Event, Notification, NotificationStatus, RecipientKind
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Both need someone to look: failed ones were never delivered; uncertain ones
 # may have been (staff check with the recipient before sending again).
@@ -21,25 +28,25 @@ def notifications_failed_count() -> int:
 
 # What staff read for each row's status: whether it reached the provider, not
 # the delivery plumbing (a row being sent still counts as pending).
-OUTCOMES: dict[str, tuple[str, str]] = {
-    NotificationStatus.PENDING: ("pending", "Pending"),
-    NotificationStatus.SENDING: ("pending", "Pending"),
-    NotificationStatus.SENT: ("sent", "Sent"),
-    NotificationStatus.FAILED: ("failed", "Failed"),
-    NotificationStatus.UNCERTAIN: ("uncertain", "Maybe sent"),
-    NotificationStatus.CANCELLED: ("cancelled", "Not sent"),
+OUTCOMES: dict[str, tuple[str, "StrOrPromise"]] = {
+    NotificationStatus.PENDING: ("pending", _("Pending")),
+    NotificationStatus.SENDING: ("pending", _("Pending")),
+    NotificationStatus.SENT: ("sent", _("Sent")),
+    NotificationStatus.FAILED: ("failed", _("Failed")),
+    NotificationStatus.UNCERTAIN: ("uncertain", _("Maybe sent")),
+    NotificationStatus.CANCELLED: ("cancelled", _("Not sent")),
 }
 # The provider's report, once there is one, says more than "sent" (or "maybe
 # sent": a report proves the provider took it).
-REPORTED = {
-    "delivered": ("delivered", "Delivered"),
-    "read": ("delivered", "Delivered"),
-    "undelivered": ("failed", "Not delivered"),
-    "failed": ("failed", "Not delivered"),
+REPORTED: dict[str, tuple[str, "StrOrPromise"]] = {
+    "delivered": ("delivered", _("Delivered")),
+    "read": ("delivered", _("Delivered")),
+    "undelivered": ("failed", _("Not delivered")),
+    "failed": ("failed", _("Not delivered")),
 }
-PATIENT_EVENTS: dict[str, str] = {
-    Event.REQUEST_CONFIRMATION: "Request received",
-    Event.MORE_INFO_REQUESTED: "More information needed",
+PATIENT_EVENTS: dict[str, "StrOrPromise"] = {
+    Event.REQUEST_CONFIRMATION: _("Request received"),
+    Event.MORE_INFO_REQUESTED: _("More information needed"),
 }
 
 
@@ -47,14 +54,14 @@ PATIENT_EVENTS: dict[str, str] = {
 class PatientMessage:
     """One message to the patient as staff see it: never its content, address or number."""
 
-    what: str
+    what: "StrOrPromise"
     channel: str
     when: datetime.datetime
     outcome: str  # a key for the page's badge
-    outcome_label: str
+    outcome_label: "StrOrPromise"
 
 
-def _outcome(row: Notification) -> tuple[str, str]:
+def _outcome(row: Notification) -> tuple[str, "StrOrPromise"]:
     reported = row.status in (NotificationStatus.SENT, NotificationStatus.UNCERTAIN)
     if reported and row.provider_status in REPORTED:
         return REPORTED[row.provider_status]
@@ -73,7 +80,7 @@ def patient_messages(consultation: ConsultationRequest) -> list[PatientMessage]:
             PatientMessage(
                 what=PATIENT_EVENTS.get(row.event, row.get_event_display()),
                 channel=(
-                    "Email, as the text did not reach them"
+                    gettext("Email, as the text did not reach them")
                     if row.fallback_for_id
                     else row.get_channel_display()
                 ),

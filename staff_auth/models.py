@@ -6,24 +6,25 @@ anything about a patient. Rows are append-only in PostgreSQL (see Meta).
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from common.append_only import append_only_triggers
 
 
 class SecurityEvent(models.Model):
     class Kind(models.TextChoices):
-        SIGN_IN = "sign_in", "Signed in"
-        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
-        LOCKED_OUT = "locked_out", "Locked out"
-        SIGN_OUT = "sign_out", "Signed out"
-        MFA_ENROLLED = "mfa_enrolled", "Second factor added"
-        MFA_REMOVED = "mfa_removed", "Second factor removed"
-        MFA_FAILED = "mfa_failed", "Second factor refused"
-        RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
-        SESSION_EXPIRED = "session_expired", "Session reached its lifetime"
-        PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
-        PASSWORD_RESET = "password_reset", "Password reset"
-        PASSWORD_CHANGED = "password_changed", "Password changed"
+        SIGN_IN = "sign_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+        LOCKED_OUT = "locked_out", _("Locked out")
+        SIGN_OUT = "sign_out", _("Signed out")
+        MFA_ENROLLED = "mfa_enrolled", _("Second factor added")
+        MFA_REMOVED = "mfa_removed", _("Second factor removed")
+        MFA_FAILED = "mfa_failed", _("Second factor refused")
+        RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
+        SESSION_EXPIRED = "session_expired", _("Session reached its lifetime")
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Password reset requested")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     kind = models.CharField(max_length=32, choices=Kind.choices)

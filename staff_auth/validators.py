@@ -9,6 +9,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, ngettext
 
 # Words of the clinic's name too short or too common to matter on their own.
 MIN_WORD = 4
@@ -35,11 +36,12 @@ class ClinicNameValidator:
                 rest = rest.replace(word, "")
         if found and len(rest) < self.min_other_letters:
             raise ValidationError(
-                "This password is too close to the clinic's name.", code="password_clinic_name"
+                gettext("This password is too close to the clinic's name."),
+                code="password_clinic_name",
             )
 
     def get_help_text(self):
-        return "Your password can't be built from the clinic's name."
+        return gettext("Your password can't be built from the clinic's name.")
 
 
 class VarietyValidator:
@@ -51,9 +53,18 @@ class VarietyValidator:
     def validate(self, password, user=None):
         if len(set(password.lower())) < self.min_distinct:
             raise ValidationError(
-                f"This password uses fewer than {self.min_distinct} different characters.",
+                ngettext(
+                    "This password uses fewer than %(min_distinct)d different character.",
+                    "This password uses fewer than %(min_distinct)d different characters.",
+                    self.min_distinct,
+                ),
                 code="password_too_repetitive",
+                params={"min_distinct": self.min_distinct},
             )
 
     def get_help_text(self):
-        return f"Your password must use at least {self.min_distinct} different characters."
+        return ngettext(
+            "Your password must use at least %(min_distinct)d different character.",
+            "Your password must use at least %(min_distinct)d different characters.",
+            self.min_distinct,
+        ) % {"min_distinct": self.min_distinct}
