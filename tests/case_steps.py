@@ -2,7 +2,23 @@
 the staff pages show at each point rather than about the steps themselves."""
 
 from consultations import case_changes
+from consultations.models import Status
 from tests.factories import ConsultationRequestFactory
+
+
+def in_triage(*, by, case=None):
+    case = case or ConsultationRequestFactory()
+    return case_changes.consultation_start_triage(consultation=case, by=by, version=case.version)
+
+
+def asked(*, by, case=None, question: str = "Please send a photo in daylight."):
+    """The coordinator asks the patient, starting triage first if nobody has."""
+    case = case or ConsultationRequestFactory()
+    if case.status == Status.SUBMITTED:
+        case = in_triage(by=by, case=case)
+    return case_changes.consultation_request_info(
+        consultation=case, by=by, question=question, version=case.version
+    )
 
 
 def routed(*, by, surgeon, case=None):

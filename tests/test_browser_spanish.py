@@ -12,10 +12,10 @@ import re
 
 import pytest
 
-from consultations.case_changes import consultation_request_info, consultation_start_triage
 from consultations.models import ConsultationRequest
 from consultations.status_links import status_path
 from tests.browser import PHONE, Person, assert_accessible, link_in
+from tests.case_steps import asked
 from tests.factories import ConsultationRequestFactory
 from tests.images import FIXTURES
 from tests.notify_support import assert_no_phi, mail_files_messages, message_texts, wait_for
@@ -133,15 +133,7 @@ def test_a_spanish_speaking_patient_reads_every_step_in_spanish(
     elsewhere.step("05-status-on-an-english-browser")
 
     # The clinic asks; the question email and the reply form are in Spanish.
-    consultation = consultation_start_triage(
-        consultation=consultation, by=coordinator_user, version=consultation.version
-    )
-    consultation_request_info(
-        consultation=consultation,
-        by=coordinator_user,
-        question=QUESTION,
-        version=consultation.version,
-    )
+    consultation = asked(by=coordinator_user, case=consultation, question=QUESTION)
     subject, text, _html = patient_email(portal, "necesitamos un poco más")
     assert text.startswith("Hola:")
     other.reload()

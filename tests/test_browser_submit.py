@@ -3,11 +3,10 @@ and a mistake in one field. On the portal as the clinic runs it, in Chromium."""
 
 import pytest
 
-from consultations.case_changes import consultation_request_info, consultation_start_triage
 from consultations.models import ConsultationRequest
 from consultations.status_links import status_path
 from tests.browser import PHONE, Person, fill_form
-from tests.factories import ConsultationRequestFactory
+from tests.case_steps import asked
 from tests.images import FIXTURES
 from tests.submission import PATIENT
 
@@ -73,14 +72,7 @@ def test_a_refused_security_check_keeps_what_was_typed(patient):
 
 
 def test_back_then_send_makes_no_second_reply(patient, coordinator_user):
-    case = ConsultationRequestFactory()
-    case = consultation_start_triage(consultation=case, by=coordinator_user, version=case.version)
-    consultation_request_info(
-        consultation=case,
-        by=coordinator_user,
-        question="A left profile, please.",
-        version=case.version,
-    )
+    case = asked(by=coordinator_user, question="A left profile, please.")
     page = patient.page
     page.goto(status_path(case))
     page.get_by_label("Your answer").fill("Here it is.")

@@ -9,6 +9,7 @@ from django.urls import reverse
 from consultations import case_changes
 from consultations.models import ConsultationRequest, Outcome, Status
 from consultations.status_links import status_path
+from tests.case_steps import asked, in_triage
 from tests.factories import ConsultationRequestFactory
 from tests.images import image_bytes, jpeg_upload
 from tests.photos import stored_photo
@@ -25,23 +26,6 @@ def text_of(response) -> str:
     return re.sub(r"\s+", " ", html_module.unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
-def in_triage(coordinator):
-    case = ConsultationRequestFactory()
-    return case_changes.consultation_start_triage(
-        consultation=case, by=coordinator, version=case.version
-    )
-
-
-def asked(coordinator, case=None):
-    case = case or in_triage(coordinator)
-    return case_changes.consultation_request_info(
-        consultation=case,
-        by=coordinator,
-        question="Please send a photo in daylight.",
-        version=case.version,
-    )
-
-
 @pytest.mark.parametrize(
     ("outcome", "says"),
     [
@@ -54,7 +38,7 @@ def asked(coordinator, case=None):
 def test_the_closed_page_states_the_outcome_and_nothing_comes_next(
     client, coordinator_user, outcome, says
 ):
-    case = in_triage(coordinator_user)
+    case = in_triage(by=coordinator_user)
     case = case_changes.consultation_close(
         consultation=case,
         by=coordinator_user,
@@ -95,19 +79,19 @@ def test_each_status_says_what_comes_next_or_nothing(client, status, headline, n
 
 
 def test_awaiting_the_patient_asks_for_an_answer_on_the_page(client, coordinator_user):
-    page = text_of(client.get(status_path(asked(coordinator_user))))
+    page = text_of(client.get(status_path(asked(by=coordinator_user))))
     assert "We need a little more from you" in page
     assert "You answer the clinic's question on this page." in page
     assert "Send my answer" in page
 
 
 def test_photos_sent_and_added_later_are_counted_apart(client, coordinator_user):
-    case = in_triage(coordinator_user)
+    case = in_triage(by=coordinator_user)
     for _ in range(3):
         stored_photo(image_bytes(), consultation=case)
     assert "with 3 photos. Quote" in text_of(client.get(status_path(case)))
 
-    case = asked(coordinator_user, case)
+    case = asked(by=coordinator_user, case=case)
     stored_photo(image_bytes(), consultation=case)
     page = text_of(client.get(status_path(case)))
     assert "with 3 photos; you added 1 more later." in page
@@ -118,7 +102,7 @@ def test_photos_sent_and_added_later_are_counted_apart(client, coordinator_user)
     [(1, "The patient replied with 1 photo."), (2, "The patient replied with 2 photos.")],
 )
 def test_the_timeline_counts_photos_in_plain_words(client, coordinator_user, count, note):
-    case = asked(coordinator_user)
+    case = asked(by=coordinator_user)
     photos = [jpeg_upload(f"p{i}.jpg") for i in range(count)]
     response = client.post(
         status_path(case),
@@ -137,7 +121,7 @@ def test_mark_as_duplicate_takes_a_reference_typed_as_search_takes_it(
 ):
     original = ConsultationRequestFactory()
     ConsultationRequest.objects.filter(pk=original.pk).update(reference="CR-7K4M-Q2XP")
-    case = in_triage(coordinator_user)
+    case = in_triage(by=coordinator_user)
     signed_in(client, coordinator_user)
     response = client.post(
         reverse("staff:case_action", args=[case.reference, "mark_duplicate"]),
@@ -149,7 +133,7 @@ def test_mark_as_duplicate_takes_a_reference_typed_as_search_takes_it(
 
 
 def test_mark_as_duplicate_refuses_text_that_is_no_reference(client, coordinator_user):
-    case = in_triage(coordinator_user)
+    case = in_triage(by=coordinator_user)
     signed_in(client, coordinator_user)
     response = client.post(
         reverse("staff:case_action", args=[case.reference, "mark_duplicate"]),
@@ -192,7 +176,7 @@ def test_the_photo_guide_recommends_five_and_gives_the_limit(client, settings):
 def test_patient_pages_show_how_to_reach_the_clinic(client, settings, coordinator_user):
     settings.PORTAL_CLINIC_PHONE = "+1 202 555 0142"
     settings.PORTAL_CLINIC_EMAIL = "help@harbour.example"
-    closed = in_triage(coordinator_user)
+    closed = in_triage(by=coordinator_user)
     closed = case_changes.consultation_close(
         consultation=closed,
         by=coordinator_user,
@@ -205,7 +189,7 @@ def test_patient_pages_show_how_to_reach_the_clinic(client, settings, coordinato
         client.post(reverse("consultations:request_new"), form_data(first_name="")),
         client.get(reverse("consultations:received")),
         client.get(status_path(ConsultationRequestFactory())),
-        client.get(status_path(asked(coordinator_user))),
+        client.get(status_path(asked(by=coordinator_user))),
         client.get(status_path(closed)),
         client.get("/no-such-page/"),
     ]

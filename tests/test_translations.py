@@ -23,10 +23,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from consultations.case_changes import consultation_request_info, consultation_start_triage
 from consultations.models import ConsultationRequest, Outcome, Status
 from consultations.status_links import status_language_path, status_path
 from notifications.events import notify_more_info_requested, notify_request_submitted
+from tests.case_steps import asked
 from tests.conftest import service_missing
 from tests.factories import ConsultationRequestFactory
 from tests.images import jpeg_upload, upload
@@ -254,15 +254,10 @@ def test_the_status_page_is_in_the_request_s_language_whatever_the_browser(
 
 def test_the_question_and_reply_form_are_spanish(client):
     user = coordinator()
-    consultation = ConsultationRequestFactory(language="es")
-    consultation = consultation_start_triage(
-        consultation=consultation, by=user, version=consultation.version
-    )
-    consultation_request_info(
-        consultation=consultation,
+    consultation = asked(
         by=user,
+        case=ConsultationRequestFactory(language="es"),
         question="¿Puede enviar un perfil?",
-        version=consultation.version,
     )
     page = client.get(status_path(consultation), **ENGLISH).content.decode()
     assert "La clínica le pregunta" in page and "Enviar mi respuesta" in page
@@ -407,15 +402,7 @@ def test_the_confirmation_and_the_question_email_are_in_the_request_s_language(
     # Delivered by a worker whose own language is English.
     with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
         notify_request_submitted(consultation)
-        consultation = consultation_start_triage(
-            consultation=consultation, by=user, version=consultation.version
-        )
-        consultation_request_info(
-            consultation=consultation,
-            by=user,
-            question="A profile, please.",
-            version=consultation.version,
-        )
+        consultation = asked(by=user, case=consultation, question="A profile, please.")
     confirmation, question = _patient_mail(consultation)
     assert confirmation.subject.startswith("Recibimos su solicitud de consulta")
     assert confirmation.body.startswith("Gracias por su solicitud.")
