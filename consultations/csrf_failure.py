@@ -14,6 +14,7 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
 
 from .forms import ConsultationRequestForm, PatientReplyForm
+from .middleware import is_staff_path
 from .status_links import consultation_for_token
 from .typed import typed_values
 from .views import render_request_form, render_status_page
@@ -53,5 +54,5 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
             {"error": PHOTO_CSRF_FAILED, "retry": False},
             status=403,
         )
-    staff = request.path_info.startswith(("/staff/", "/admin/"))
-    return render(request, "403_csrf.html", {"start_path": "/staff/" if staff else "/"}, status=403)
+    start_path = "/staff/" if is_staff_path(request) else "/"
+    return render(request, "403_csrf.html", {"start_path": start_path}, status=403)

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import translation
 
@@ -41,6 +42,11 @@ class RequestSizeLimitMiddleware:
 STAFF_PATH_PREFIXES = ("/staff/", "/admin/")
 
 
+def is_staff_path(request: HttpRequest) -> bool:
+    """A staff page or the admin (the staff's sign-in included)."""
+    return request.path_info.startswith(STAFF_PATH_PREFIXES)
+
+
 class StaffInEnglishMiddleware:
     """English on staff pages and the admin, whatever the browser prefers."""
 
@@ -48,7 +54,7 @@ class StaffInEnglishMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path_info.startswith(STAFF_PATH_PREFIXES):
+        if is_staff_path(request):
             translation.activate(settings.LANGUAGE_CODE)
             request.LANGUAGE_CODE = settings.LANGUAGE_CODE
             # base.html shows no language switch (the staff 404 page too).
