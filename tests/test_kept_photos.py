@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from consultations.models import ConsultationRequest
 from consultations.status_links import status_path
+from tests.case_steps import asked
 from tests.images import jpeg_upload, upload
 from tests.submission import form_data
-from tests.test_page_copy import asked
 from uploads.held import held_uploads_expire
 from uploads.models import HeldUpload, Photo
 from uploads.tasks import held_uploads_expire_task
@@ -108,7 +108,7 @@ def test_the_maximum_counts_kept_and_new_photos_together(client, settings):
 
 
 def test_the_reply_keeps_photos_across_an_error(client, coordinator_user):
-    case = asked(coordinator_user)
+    case = asked(by=coordinator_user)
     path = status_path(case)
     question = case.information_requests.get()
     page = client.get(path).content.decode()
