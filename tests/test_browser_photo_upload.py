@@ -55,8 +55,10 @@ def test_a_throttled_phone_sends_five_slots_fixes_a_mistake_and_never_chooses_tw
         choose(page, slot, path)
 
     # Progress shows while the photos go, and the patient can keep typing.
+    # A function, not an expression: Playwright polls an expression with eval,
+    # which the production Content Security Policy (no 'unsafe-eval') refuses.
     page.wait_for_function(
-        "[...document.querySelectorAll('.photo-item__progress')]"
+        "() => [...document.querySelectorAll('.photo-item__progress')]"
         ".some(bar => !bar.hidden && bar.value > 0 && bar.value < 100)"
     )
     patient.step("photos-uploading")
@@ -73,7 +75,7 @@ def test_a_throttled_phone_sends_five_slots_fixes_a_mistake_and_never_chooses_tw
         slot_box = page.locator(".photo-slot", has=page.get_by_label(slot, exact=True))
         assert slot_box.get_by_text(f"Kept: {path.name}").is_visible()
     page.wait_for_function(
-        "[...document.querySelectorAll('.kept-photo img')]"
+        "() => [...document.querySelectorAll('.kept-photo img')]"
         ".every(i => i.complete && i.naturalWidth > 0) "
         "&& document.querySelectorAll('.kept-photo img').length === 5"
     )
